@@ -1,0 +1,116 @@
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "service/crypto.h"
+#include "web/app.h"
+#include "web/http_server.h"
+
+namespace yizhan::cli {
+namespace {
+
+struct ServeOptions {
+  std::string config_file;
+  std::string db;
+  std::vector<std::string> listen;
+  std::string share_dir;
+  std::string log_level;
+  bool test_mode = false;
+};
+
+// "127.0.0.1:8080", "[::1]:8080" or "localhost:8080".
+web::tcp::endpoint parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) throw CommandFailed("--listen needs HOST:PORT, not '" + text + "'", 2);
+  std::string host = text.substr(0, colon);
+  const std::string port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host == "localhost") host = "127.0.0.1";
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) throw CommandFailed("invalid port in --listen '" + text + "'", 2);
+  boost::system::error_code error;
+  const auto address = web::asio::ip::make_address(host, error);
+  if (error) throw CommandFailed("invalid address in --listen '" + text + "' (use an IP address)", 2);
+  return web::tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
+void run_serve(const ServeOptions& options) {
+  service::Config config;
+  if (!options.config_file.empty()) load_config_file(options.config_file, config);
+  if (!options.db.empty()) config.db = options.db;
+  if (!options.listen.empty()) config.listen = options.listen;
+  if (!options.share_dir.empty()) config.share_dir = options.share_dir;
+  if (!options.log_level.empty()) config.log_level = options.log_level;
+  if (options.test_mode) config.test_mode = true;
+
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+
+  std::vector<web::tcp::endpoint> endpoints;
+  for (const auto& listen : config.listen) endpoints.push_back(parse_listen(listen));
+  if (config.test_mode) {
+    for (const auto& endpoint : endpoints) {
+      if (!endpoint.address().is_loopback()) {
+        throw CommandFailed("test mode is only allowed on loopback addresses; " +
+                                endpoint.address().to_string() + " is not one",
+                            2);
+      }
+    }
+  }
+
+  service::init_crypto();
+  auto store = store::open_store(config.db);
+  const int version = store->migrate();
+
+  service::SystemClock system_clock;
+  service::AdjustableClock test_clock;
+  service::Clock& clock = config.test_mode ? static_cast<service::Clock&>(test_clock) : system_clock;
+  web::App app(config, *store, clock, config.test_mode ? &test_clock : nullptr);
+
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int io_threads = config.io_threads > 0 ? config.io_threads : cores;
+  const int worker_threads = config.worker_threads > 0 ? config.worker_threads : 4 * cores;
+  web::ServerLimits limits;
+  limits.read_timeout_seconds = config.read_timeout_seconds;
+  limits.write_timeout_seconds = config.write_timeout_seconds;
+  limits.body_limit_bytes = config.body_limit_bytes;
+
+  web::HttpServer server(
+      endpoints, limits, io_threads, worker_threads,
+      [&app](web::Request&& request, const std::string& client) { return app.handle(std::move(request), client); },
+      [&app](web::http::status status, const std::string& code) { return app.read_error(status, code); });
+
+  for (const auto& endpoint : server.bound_endpoints()) {
+    const std::string host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                                        : endpoint.address().to_string();
+    spdlog::info("event=listening url=http://{}:{}/ schema_version={} test_mode={} zone={}", host, endpoint.port(),
+                 version, config.test_mode, config.zone);
+  }
+  server.run();
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& cli) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* command = cli.add_subcommand("serve", "Run the web server");
+  command->add_option("--config", options->config_file, "Configuration file (key = value lines)");
+  command->add_option("--db", options->db, "SQLite file path (default var/yizhan.db)");
+  command->add_option("--listen", options->listen, "Address to listen on, HOST:PORT; may repeat (default 127.0.0.1:8080)");
+  command->add_option("--share-dir", options->share_dir, "Directory with templates, catalogs, guide and static files");
+  command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error (default info)");
+  command->add_flag("--test-mode", options->test_mode,
+                    "Accept captcha answer 0000 and allow setting the clock; loopback addresses only");
+  command->callback([options] { run_serve(*options); });
+}
+
+}  // namespace yizhan::cli

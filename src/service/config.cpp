@@ -1,0 +1,128 @@
+#include "service/config.h"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace yizhan::service {
+namespace {
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+int parse_int(const std::string& key, const std::string& value, int min, int max) {
+  std::size_t used = 0;
+  long parsed = 0;
+  try {
+    parsed = std::stol(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != value.size() || parsed < min || parsed > max) {
+    throw std::invalid_argument(key + " must be a whole number from " + std::to_string(min) +
+                                " to " + std::to_string(max) + ", not '" + value + "'");
+  }
+  return static_cast<int>(parsed);
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+  if (value == "true" || value == "1" || value == "yes") return true;
+  if (value == "false" || value == "0" || value == "no") return false;
+  throw std::invalid_argument(key + " must be true or false, not '" + value + "'");
+}
+
+}  // namespace
+
+bool apply_config_value(Config& config, const std::string& key, const std::string& value) {
+  constexpr int kMaxInt = 1'000'000'000;
+  if (key == "listen") {
+    config.listen.push_back(value);
+  } else if (key == "db") {
+    config.db = value;
+  } else if (key == "share_dir") {
+    config.share_dir = value;
+  } else if (key == "zone") {
+    config.zone = value;
+  } else if (key == "support_email") {
+    config.support_email = value;
+  } else if (key == "default_language") {
+    if (value != "zh-Hant" && value != "zh-Hans" && value != "en") {
+      throw std::invalid_argument("default_language must be zh-Hant, zh-Hans or en");
+    }
+    config.default_language = value;
+  } else if (key == "log_level") {
+    config.log_level = value;
+  } else if (key == "test_mode") {
+    config.test_mode = parse_bool(key, value);
+  } else if (key == "io_threads") {
+    config.io_threads = parse_int(key, value, 0, 256);
+  } else if (key == "worker_threads") {
+    config.worker_threads = parse_int(key, value, 0, 1024);
+  } else if (key == "read_timeout_seconds") {
+    config.read_timeout_seconds = parse_int(key, value, 1, 3600);
+  } else if (key == "write_timeout_seconds") {
+    config.write_timeout_seconds = parse_int(key, value, 1, 3600);
+  } else if (key == "body_limit_bytes") {
+    config.body_limit_bytes = static_cast<std::uint64_t>(parse_int(key, value, 1024, 64 << 20));
+  } else if (key == "session_lifetime_minutes") {
+    config.session_lifetime_minutes = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "staff_session_lifetime_minutes") {
+    config.staff_session_lifetime_minutes = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "lockout_failures") {
+    config.lockout_failures = parse_int(key, value, 1, 1000);
+  } else if (key == "lockout_minutes") {
+    config.lockout_minutes = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "captcha_lifetime_seconds") {
+    config.captcha_lifetime_seconds = parse_int(key, value, 10, 3600);
+  } else if (key == "login_rate_per_minute") {
+    config.login_rate_per_minute = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "register_rate_per_minute") {
+    config.register_rate_per_minute = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "captcha_rate_per_minute") {
+    config.captcha_rate_per_minute = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "password_memory_kib") {
+    config.password_memory_kib = static_cast<std::uint64_t>(parse_int(key, value, 8, 4 << 20));
+  } else if (key == "password_passes") {
+    config.password_passes = static_cast<std::uint64_t>(parse_int(key, value, 1, 100));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void load_config_file(const std::string& path, Config& config) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open config file " + path);
+  std::string line;
+  int number = 0;
+  bool listen_seen = false;
+  while (std::getline(in, line)) {
+    ++number;
+    const auto hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto equals = line.find('=');
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    if (equals == std::string::npos) throw std::runtime_error(where + "expected key = value");
+    const std::string key = trim(line.substr(0, equals));
+    const std::string value = trim(line.substr(equals + 1));
+    // The first `listen` line replaces the default address; later ones add.
+    if (key == "listen" && !listen_seen) {
+      config.listen.clear();
+      listen_seen = true;
+    }
+    try {
+      if (!apply_config_value(config, key, value)) {
+        throw std::runtime_error(where + "unknown key '" + key + "'");
+      }
+    } catch (const std::invalid_argument& error) {
+      throw std::runtime_error(where + error.what());
+    }
+  }
+}
+
+}  // namespace yizhan::service

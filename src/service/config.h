@@ -1,0 +1,54 @@
+// Config: every setting of a yizhan server, with the documented defaults.
+// Read from a `key = value` file (`--config`) and then overridden by command
+// line flags; docs/configuration.md lists each key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace yizhan::service {
+
+struct Config {
+  std::vector<std::string> listen = {"127.0.0.1:8080"};
+  std::string db = "var/yizhan.db";
+  std::string share_dir = YIZHAN_SHARE_DIR;
+  std::string zone = "Asia/Shanghai";
+  std::string support_email = "support@example.org";
+  std::string default_language = "zh-Hant";
+  std::string log_level = "info";
+  bool test_mode = false;
+
+  // HTTP connections.
+  int io_threads = 0;      // 0: one per core
+  int worker_threads = 0;  // 0: four per core; runs handlers, store and hashing
+  int read_timeout_seconds = 30;
+  int write_timeout_seconds = 30;
+  std::uint64_t body_limit_bytes = 64 * 1024;
+
+  // Sessions and sign-in protection.
+  int session_lifetime_minutes = 12 * 60;
+  int staff_session_lifetime_minutes = 8 * 60;
+  int lockout_failures = 5;        // consecutive failures before a lock
+  int lockout_minutes = 15;        // how long the lock lasts
+  int captcha_lifetime_seconds = 120;
+
+  // Per client address, requests per minute.
+  int login_rate_per_minute = 30;
+  int register_rate_per_minute = 10;
+  int captcha_rate_per_minute = 60;
+
+  // Argon2id cost (OWASP password storage guidance: 19 MiB, 2 passes, 1 lane).
+  std::uint64_t password_memory_kib = 19 * 1024;
+  std::uint64_t password_passes = 2;
+};
+
+// Apply `key = value` lines ('#' starts a comment) from `path` onto `config`.
+// Throws std::runtime_error naming the file, line and key on any bad line.
+void load_config_file(const std::string& path, Config& config);
+
+// Apply one setting; returns false when the key is unknown. Throws
+// std::invalid_argument when the value does not parse.
+bool apply_config_value(Config& config, const std::string& key, const std::string& value);
+
+}  // namespace yizhan::service

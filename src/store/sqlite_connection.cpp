@@ -1,0 +1,116 @@
+#include "store/sqlite_connection.h"
+
+#include "store/store.h"
+
+namespace yizhan::store {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+  throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+SqliteStatement::SqliteStatement(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &statement_, nullptr) != SQLITE_OK) {
+    fail(db, "prepare failed");
+  }
+}
+
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
+
+SqliteStatement& SqliteStatement::bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(statement_, index, value) != SQLITE_OK) fail(db_, "bind failed");
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::bind(int index, std::string_view value) {
+  if (sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK) {
+    fail(db_, "bind failed");
+  }
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::bind_null(int index) {
+  if (sqlite3_bind_null(statement_, index) != SQLITE_OK) fail(db_, "bind failed");
+  return *this;
+}
+
+bool SqliteStatement::step() {
+  const int code = sqlite3_step(statement_);
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  if ((code & 0xff) == SQLITE_CONSTRAINT) {
+    constraint_failed_ = true;
+    return false;
+  }
+  fail(db_, "step failed");
+}
+
+int SqliteStatement::run() {
+  while (step()) {
+  }
+  return constraint_failed_ ? 0 : sqlite3_changes(db_);
+}
+
+std::int64_t SqliteStatement::column_int(int index) const { return sqlite3_column_int64(statement_, index); }
+
+std::string SqliteStatement::column_text(int index) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, index));
+  if (text == nullptr) return {};
+  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement_, index)));
+}
+
+bool SqliteStatement::column_is_null(int index) const {
+  return sqlite3_column_type(statement_, index) == SQLITE_NULL;
+}
+
+SqliteConnection::SqliteConnection(const std::string& path) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw StoreError("cannot open SQLite database " + path + ": " + message);
+  }
+  // Writers wait for each other instead of failing at once.
+  sqlite3_busy_timeout(db_, 10'000);
+  execute("PRAGMA journal_mode = WAL");
+  // NORMAL in WAL mode can lose the last transactions on power loss; a
+  // confirmed booking must survive that, so every commit is synced.
+  execute("PRAGMA synchronous = FULL");
+  execute("PRAGMA foreign_keys = ON");
+}
+
+SqliteConnection::~SqliteConnection() { sqlite3_close(db_); }
+
+void SqliteConnection::execute(std::string_view sql) {
+  const std::string terminated(sql);
+  char* message = nullptr;
+  if (sqlite3_exec(db_, terminated.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string text = message ? message : sqlite3_errmsg(db_);
+    sqlite3_free(message);
+    throw StoreError("SQL failed: " + text);
+  }
+}
+
+SqliteTransaction::SqliteTransaction(SqliteConnection& connection) : connection_(connection) {
+  connection_.execute("BEGIN IMMEDIATE");
+}
+
+SqliteTransaction::~SqliteTransaction() {
+  if (!done_) {
+    try {
+      connection_.execute("ROLLBACK");
+    } catch (const StoreError&) {
+      // The transaction is already gone (e.g. SQLite rolled it back itself).
+    }
+  }
+}
+
+void SqliteTransaction::commit() {
+  connection_.execute("COMMIT");
+  done_ = true;
+}
+
+}  // namespace yizhan::store

@@ -1,0 +1,72 @@
+// SqliteStore: the Store over one SQLite file, with a pool of connections so
+// that worker threads read in parallel (WAL lets readers run beside the one
+// writer). Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_connection.h"
+#include "store/store.h"
+
+namespace yizhan::store {
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::string path);
+  ~SqliteStore() override;
+
+  int migrate() override;
+  int schema_version() override;
+  bool ping() override;
+
+  InsertOutcome insert_account(const NewAccount& account, std::int64_t& id) override;
+  std::optional<Account> find_account(const std::string& id_type, const std::string& id_number) override;
+  std::optional<Account> find_account_by_id(std::int64_t id) override;
+  void set_account_language(std::int64_t id, const std::string& language) override;
+
+  InsertOutcome insert_staff(const NewStaff& staff, std::int64_t& id) override;
+  std::optional<Staff> find_staff(const std::string& username) override;
+  std::optional<Staff> find_staff_by_id(std::int64_t id) override;
+  void set_staff_language(std::int64_t id, const std::string& language) override;
+
+  void insert_session(const Session& session) override;
+  std::optional<Session> find_session(const std::string& token_digest, std::int64_t now) override;
+  void delete_session(const std::string& token_digest) override;
+  int delete_expired_sessions(std::int64_t now) override;
+
+  void insert_captcha(const std::string& id, const std::string& answer_digest, std::int64_t expires_at) override;
+  std::optional<std::string> consume_captcha(const std::string& id, std::int64_t now) override;
+  int delete_expired_captchas(std::int64_t now) override;
+
+  LoginThrottle find_login_throttle(const std::string& key) override;
+  LoginThrottle record_login_failure(const std::string& key, std::int64_t now, int max_failures,
+                                     std::int64_t lock_seconds) override;
+  void clear_login_failures(const std::string& key) override;
+
+ private:
+  // A connection borrowed from the pool for one call; returned on scope exit.
+  class Lease {
+   public:
+    Lease(SqliteStore& store, std::unique_ptr<SqliteConnection> connection)
+        : store_(store), connection_(std::move(connection)) {}
+    ~Lease() { store_.release(std::move(connection_)); }
+    SqliteConnection* operator->() { return connection_.get(); }
+    SqliteConnection& operator*() { return *connection_; }
+
+   private:
+    SqliteStore& store_;
+    std::unique_ptr<SqliteConnection> connection_;
+  };
+
+  Lease acquire();
+  void release(std::unique_ptr<SqliteConnection> connection);
+
+  std::string path_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by pool_mutex_
+};
+
+}  // namespace yizhan::store

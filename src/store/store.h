@@ -1,0 +1,129 @@
+// Store: the persistence interface every service uses. One SQLite and
+// (later) one PostgreSQL implementation stand behind it; services never see
+// SQL. All instants are Unix seconds (UTC).
+//
+// Thread safety: every method may be called from any thread at any time;
+// implementations hand out their own connections.
+//
+// Failures of the database itself (disk full, connection lost) throw
+// StoreError, which the web layer answers with 503. Outcomes a user can
+// cause (a duplicate registration) come back as values.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace yizhan::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct NewAccount {
+  std::string id_type;    // API name, e.g. "home_return_permit"
+  std::string id_number;  // normalised
+  std::string password_hash;
+  std::string language;
+  std::string consent_text;  // the declaration exactly as it was shown
+  std::int64_t consent_at = 0;
+  std::int64_t created_at = 0;
+};
+
+struct Account {
+  std::int64_t id = 0;
+  std::string id_type;
+  std::string id_number;
+  std::string password_hash;
+  std::string language;
+  bool must_change_password = false;
+  std::int64_t created_at = 0;
+};
+
+struct NewStaff {
+  std::string username;
+  std::string password_hash;
+  std::string role;
+  std::int64_t created_at = 0;
+};
+
+struct Staff {
+  std::int64_t id = 0;
+  std::string username;
+  std::string password_hash;
+  std::string role;
+  bool disabled = false;
+  std::string language;
+};
+
+enum class SessionKind { account, staff };
+
+struct Session {
+  std::string token_digest;
+  SessionKind kind = SessionKind::account;
+  std::int64_t subject_id = 0;  // account id or staff id
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+};
+
+// Consecutive failed sign-ins for one identity (traveller ID document or staff
+// username), whether or not such an account exists.
+struct LoginThrottle {
+  int failures = 0;
+  std::int64_t locked_until = 0;  // 0: not locked
+};
+
+enum class InsertOutcome { inserted, duplicate };
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Apply every migration not yet applied; returns the schema version reached.
+  virtual int migrate() = 0;
+  virtual int schema_version() = 0;
+  // True when the database answers a trivial query.
+  virtual bool ping() = 0;
+
+  // Accounts (travellers). `id` is set on insertion.
+  virtual InsertOutcome insert_account(const NewAccount& account, std::int64_t& id) = 0;
+  virtual std::optional<Account> find_account(const std::string& id_type, const std::string& id_number) = 0;
+  virtual std::optional<Account> find_account_by_id(std::int64_t id) = 0;
+  virtual void set_account_language(std::int64_t id, const std::string& language) = 0;
+
+  // Staff.
+  virtual InsertOutcome insert_staff(const NewStaff& staff, std::int64_t& id) = 0;
+  virtual std::optional<Staff> find_staff(const std::string& username) = 0;
+  virtual std::optional<Staff> find_staff_by_id(std::int64_t id) = 0;
+  virtual void set_staff_language(std::int64_t id, const std::string& language) = 0;
+
+  // Sessions, looked up by the digest of their token; expired ones are not found.
+  virtual void insert_session(const Session& session) = 0;
+  virtual std::optional<Session> find_session(const std::string& token_digest, std::int64_t now) = 0;
+  virtual void delete_session(const std::string& token_digest) = 0;
+  virtual int delete_expired_sessions(std::int64_t now) = 0;
+
+  // Captchas. `consume_captcha` atomically marks one used and returns its
+  // answer digest, or nullopt when it is unknown, used or expired.
+  virtual void insert_captcha(const std::string& id, const std::string& answer_digest, std::int64_t expires_at) = 0;
+  virtual std::optional<std::string> consume_captcha(const std::string& id, std::int64_t now) = 0;
+  virtual int delete_expired_captchas(std::int64_t now) = 0;
+
+  // Sign-in throttling per identity key.
+  virtual LoginThrottle find_login_throttle(const std::string& key) = 0;
+  // Count one failure; when failures reach `max_failures`, lock until
+  // now + lock_seconds and start counting again. Returns the new state.
+  virtual LoginThrottle record_login_failure(const std::string& key, std::int64_t now, int max_failures,
+                                             std::int64_t lock_seconds) = 0;
+  virtual void clear_login_failures(const std::string& key) = 0;
+};
+
+// Open the store named by `url`: a file path (SQLite, created when missing).
+// Throws StoreError when it cannot be opened or the URL scheme is unsupported.
+std::unique_ptr<Store> open_store(const std::string& url);
+
+}  // namespace yizhan::store

@@ -1,0 +1,394 @@
+#include "web/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "domain/text.h"
+#include "service/crypto.h"
+#include "web/http_util.h"
+
+namespace yizhan::web {
+namespace {
+
+http::status status_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::malformed: return http::status::bad_request;
+    case ErrorKind::unauthenticated: return http::status::unauthorized;
+    case ErrorKind::forbidden: return http::status::forbidden;
+    case ErrorKind::not_found: return http::status::not_found;
+    case ErrorKind::conflict: return http::status::conflict;
+    case ErrorKind::invalid: return http::status::unprocessable_entity;
+    case ErrorKind::too_large: return http::status::payload_too_large;
+    case ErrorKind::unsupported: return http::status::unsupported_media_type;
+    case ErrorKind::rate_limited: return http::status::too_many_requests;
+    case ErrorKind::unavailable: return http::status::service_unavailable;
+  }
+  return http::status::internal_server_error;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> segments;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    segments.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+bool looks_like_token(std::string_view value) {
+  if (value.size() < 16 || value.size() > 64) return false;
+  for (char c : value) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!allowed) return false;
+  }
+  return true;
+}
+
+bool is_write(http::verb method) {
+  return method == http::verb::post || method == http::verb::put || method == http::verb::patch ||
+         method == http::verb::delete_;
+}
+
+}  // namespace
+
+std::string RequestContext::cookie(std::string_view name) const {
+  const auto found = cookies.find(std::string(name));
+  return found == cookies.end() ? std::string() : found->second;
+}
+
+App::App(service::Config config, store::Store& store, service::Clock& clock, service::AdjustableClock* test_clock)
+    : config_(std::move(config)),
+      store_(store),
+      clock_(clock),
+      test_clock_(test_clock),
+      zone_(config_.zone),
+      captchas_(store_, clock_, config_.captcha_lifetime_seconds, config_.test_mode),
+      accounts_(store_, clock_, zone_, config_, captchas_),
+      catalogs_(config_.share_dir + "/i18n"),
+      templates_(config_.share_dir + "/templates") {
+  register_system_routes(*this);
+  register_account_api(*this);
+  register_account_pages(*this);
+  register_staff_routes(*this);
+}
+
+void App::add_route(http::verb method, std::string pattern, Handler handler) {
+  Route route{method, pattern, split_path(pattern), std::move(handler)};
+  routes_.push_back(std::move(route));
+}
+
+Response App::handle(Request&& request, const std::string& client_address) {
+  const auto started = std::chrono::steady_clock::now();
+  RequestContext context;
+  context.request = std::move(request);
+  context.client_address = client_address;
+  context.request_id = service::random_token(9);
+  context.language = config_.default_language;
+
+  std::string route_name = "unmatched";
+  Response response;
+  try {
+    response = dispatch(context, route_name);
+  } catch (const store::StoreError& error) {
+    spdlog::error("event=store_error request_id={} route={} error=\"{}\"", context.request_id, route_name, error.what());
+    response = json_error(context, make_error(ErrorKind::unavailable, "service.unavailable"));
+    response.set(http::field::retry_after, "5");
+  } catch (const std::exception& error) {
+    spdlog::error("event=handler_error request_id={} route={} error=\"{}\"", context.request_id, route_name,
+                  error.what());
+    Error internal = make_error(ErrorKind::unavailable, "service.internal_error");
+    response = json_error(context, internal);
+    response.result(http::status::internal_server_error);
+  }
+  response = finish(context, std::move(response));
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.observe_request(route_name, static_cast<int>(response.result_int()), seconds);
+  spdlog::info("event=request request_id={} client={} method={} route={} status={} ms={:.2f}", context.request_id,
+               context.client_address, std::string(context.request.method_string()), route_name,
+               response.result_int(), seconds * 1000);
+  return response;
+}
+
+Response App::read_error(http::status status, const std::string& code) {
+  RequestContext context;
+  context.request_id = service::random_token(9);
+  context.language = config_.default_language;
+  context.path = "/api/";  // answered as JSON: the request could not be read, so neither could its kind
+  Error error = make_error(ErrorKind::malformed, code);
+  Response response = json_error(context, error);
+  response.result(status);
+  spdlog::info("event=request_unreadable request_id={} status={} code={}", context.request_id,
+               static_cast<int>(status), code);
+  return finish(context, std::move(response));
+}
+
+Response App::dispatch(RequestContext& context, std::string& route_name) {
+  const std::string_view target(context.request.target().data(), context.request.target().size());
+  const auto question = target.find('?');
+  const auto decoded_path = percent_decode(target.substr(0, question), false);
+  context.path = decoded_path.value_or("/");
+  context.cookies = parse_cookies(to_std(context.request[http::field::cookie]));
+  context.language = negotiate_language(context.cookie(kLanguageCookie),
+                                        to_std(context.request[http::field::accept_language]),
+                                        config_.default_language);
+  const bool is_api = context.path.rfind("/api/", 0) == 0;
+
+  if (!decoded_path || target.empty() || target.front() != '/' || !domain::is_valid_utf8(context.path) ||
+      context.path.find('\0') != std::string::npos) {
+    return json_error(context, make_error(ErrorKind::malformed, "request.malformed_path"));
+  }
+  if (question != std::string_view::npos) {
+    auto query = parse_url_encoded(target.substr(question + 1));
+    if (!query) return json_error(context, make_error(ErrorKind::malformed, "request.malformed_query"));
+    context.query = std::move(*query);
+  }
+
+  // Find the route; a path that exists under another method is a 405.
+  const http::verb method =
+      context.request.method() == http::verb::head ? http::verb::get : context.request.method();
+  const auto segments = split_path(context.path);
+  const Route* matched = nullptr;
+  bool path_known = false;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> params;
+    bool same = true;
+    for (std::size_t i = 0; i < segments.size() && same; ++i) {
+      const std::string& expected = route.segments[i];
+      if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
+        if (segments[i].empty()) same = false;
+        params[expected.substr(1, expected.size() - 2)] = segments[i];
+      } else {
+        same = expected == segments[i];
+      }
+    }
+    if (!same) continue;
+    path_known = true;
+    if (route.method == method) {
+      matched = &route;
+      context.params = std::move(params);
+      break;
+    }
+  }
+  if (!matched) {
+    if (path_known) {
+      route_name = "method_not_allowed";
+      Response response = json_error(context, make_error(ErrorKind::malformed, "request.method_not_allowed"));
+      response.result(http::status::method_not_allowed);
+      return response;
+    }
+    return json_error(context, make_error(ErrorKind::not_found, "request.not_found"));
+  }
+  route_name = matched->pattern;
+
+  if (is_write(method)) {
+    if (auto error = check_cross_site(context, is_api)) return json_error(context, *error);
+  }
+  if (!is_api && method == http::verb::post) {
+    const std::string_view type = to_std(context.request[http::field::content_type]);
+    if (type.rfind("application/x-www-form-urlencoded", 0) != 0) {
+      return json_error(context, make_error(ErrorKind::unsupported, "request.expected_form"));
+    }
+    auto form = parse_url_encoded(context.request.body());
+    if (!form) return json_error(context, make_error(ErrorKind::malformed, "request.malformed_form"));
+    for (const auto& [name, value] : *form) {
+      if (!domain::is_valid_utf8(name) || !domain::is_valid_utf8(value)) {
+        return json_error(context, make_error(ErrorKind::malformed, "request.invalid_utf8"));
+      }
+    }
+    context.form = std::move(*form);
+    if (!csrf_ok(context, context.form)) {
+      return json_error(context, make_error(ErrorKind::forbidden, "request.csrf_failed"));
+    }
+  }
+  return matched->handler(context);
+}
+
+std::optional<Error> App::check_cross_site(RequestContext& context, bool is_api) const {
+  // A browser names the page's origin on cross-site writes; it must be ours.
+  const std::string_view origin = to_std(context.request[http::field::origin]);
+  if (!origin.empty()) {
+    const std::string_view host = to_std(context.request[http::field::host]);
+    const auto scheme_end = origin.find("://");
+    const bool same_site =
+        scheme_end != std::string_view::npos && !host.empty() && origin.substr(scheme_end + 3) == host;
+    if (!same_site) return make_error(ErrorKind::forbidden, "request.cross_origin");
+  }
+  if (is_api) {
+    const http::verb method = context.request.method();
+    const bool needs_json = method == http::verb::post || method == http::verb::put || method == http::verb::patch ||
+                            !context.request.body().empty();
+    const std::string_view type = to_std(context.request[http::field::content_type]);
+    if (needs_json && type.rfind("application/json", 0) != 0) {
+      return make_error(ErrorKind::unsupported, "request.expected_json");
+    }
+  }
+  return std::nullopt;
+}
+
+bool App::csrf_ok(RequestContext& context, const std::map<std::string, std::string>& form) const {
+  const auto field = form.find("csrf");
+  const std::string cookie = context.cookie(kCsrfCookie);
+  return field != form.end() && looks_like_token(cookie) && service::equal_in_constant_time(field->second, cookie);
+}
+
+Response App::finish(RequestContext& context, Response response) {
+  response.set(http::field::server, "yizhan");
+  response.set("X-Request-Id", context.request_id);
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("X-Frame-Options", "DENY");
+  response.set("Referrer-Policy", "same-origin");
+  response.set("Content-Security-Policy",
+               "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  if (!response.count(http::field::cache_control)) response.set(http::field::cache_control, "no-store");
+  for (const std::string& cookie : context.set_cookies) response.insert(http::field::set_cookie, cookie);
+  response.version(context.request.version() ? context.request.version() : 11);
+  response.prepare_payload();
+  if (context.request.method() == http::verb::head) {
+    const auto length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
+  return response;
+}
+
+Response App::json(RequestContext&, http::status status, const nlohmann::json& body) {
+  Response response{status, 11};
+  response.set(http::field::content_type, "application/json; charset=utf-8");
+  response.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+std::string App::error_text(RequestContext& context, const Error& error) const {
+  // Messages name the offending field in the reader's language.
+  if (error.field.empty() || error.params.count("field")) return catalogs_.error_message(context.language, error);
+  Error named = error;
+  const std::string key = "field_" + error.field;
+  const std::string& label = catalogs_.text(context.language, key);
+  named.params["field"] = label == key ? error.field : label;
+  return catalogs_.error_message(context.language, named);
+}
+
+Response App::json_error(RequestContext& context, const Error& error) {
+  const bool is_api = context.path.rfind("/api/", 0) == 0 || context.path.empty();
+  Response response;
+  if (is_api) {
+    nlohmann::json body;
+    body["error"]["code"] = error.code;
+    body["error"]["message"] = error_text(context, error);
+    body["error"]["field"] = error.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.field);
+    response = json(context, status_for(error.kind), body);
+  } else {
+    kainjow::mustache::data data;
+    data.set("message", error_text(context, error));
+    response = page(context, "error", "error_title", data, status_for(error.kind));
+  }
+  if (error.retry_after_seconds > 0) response.set(http::field::retry_after, std::to_string(error.retry_after_seconds));
+  return response;
+}
+
+Response App::redirect(RequestContext&, const std::string& location) {
+  Response response{http::status::see_other, 11};
+  response.set(http::field::location, location);
+  return response;
+}
+
+Response App::page(RequestContext& context, const std::string& page, const std::string& title_key,
+                   kainjow::mustache::data data, http::status status) {
+  // Every page may hold a form, so every page makes sure the browser has a
+  // CSRF token (a cookie that forms echo in a hidden field).
+  context.csrf_token = context.cookie(kCsrfCookie);
+  if (!looks_like_token(context.csrf_token)) {
+    context.csrf_token = service::random_token(24);
+    CookieOptions options;
+    options.same_site = "Strict";
+    context.set_cookies.push_back(format_set_cookie(kCsrfCookie, context.csrf_token, options));
+    context.cookies[std::string(kCsrfCookie)] = context.csrf_token;
+  }
+  data.set("t", catalogs_.ui_data(context.language));
+  data.set("lang", context.language);
+  data.set("csrf", context.csrf_token);
+  data.set("support_email", config_.support_email);
+  data.set("title", catalogs_.text(context.language, title_key));
+
+  // Language links return to the same page.
+  std::string here = std::string(context.request.target());
+  if (!is_local_path(here) || context.request.method() != http::verb::get) here = context.path;
+  kainjow::mustache::data languages{kainjow::mustache::data::type::list};
+  for (std::string_view language : kLanguages) {
+    kainjow::mustache::data link;
+    link.set("code", std::string(language));
+    link.set("label", catalogs_.text(std::string(language), "language_name"));
+    link.set("href", "/lang?to=" + std::string(language) + "&next=" + percent_encode(here));
+    link.set("current", language == context.language);
+    languages.push_back(link);
+  }
+  data.set("languages", languages);
+
+  if (auto account = current_account(context)) {
+    data.set("signed_in", true);
+  } else if (auto staff = current_staff(context); staff && context.path.rfind("/admin", 0) == 0) {
+    data.set("staff_signed_in", true);
+    data.set("staff_username", staff->username);
+  }
+
+  data.set("body", templates_.render(page, data));
+  Response response{status, 11};
+  response.set(http::field::content_type, "text/html; charset=utf-8");
+  response.body() = templates_.render("layout", data);
+  return response;
+}
+
+std::optional<store::Account> App::current_account(RequestContext& context) {
+  const std::string token = context.cookie(kSessionCookie);
+  if (token.empty()) return std::nullopt;
+  return accounts_.account_for_session(token);
+}
+
+std::optional<store::Staff> App::current_staff(RequestContext& context) {
+  const std::string token = context.cookie(kStaffSessionCookie);
+  if (token.empty()) return std::nullopt;
+  return accounts_.staff_for_session(token);
+}
+
+void App::set_session_cookie(RequestContext& context, std::string_view name, const service::SignedIn& signed_in) {
+  CookieOptions options;
+  options.max_age_seconds = static_cast<int>((signed_in.expires_at - clock_.now()).count());
+  options.secure = to_std(context.request["X-Forwarded-Proto"]) == "https";
+  context.set_cookies.push_back(format_set_cookie(name, signed_in.token, options));
+  context.cookies[std::string(name)] = signed_in.token;
+  if (is_supported_language(signed_in.language) && signed_in.language != context.language) {
+    set_language_cookie(context, signed_in.language);
+  }
+}
+
+void App::clear_cookie(RequestContext& context, std::string_view name) {
+  CookieOptions options;
+  options.max_age_seconds = 0;
+  context.set_cookies.push_back(format_set_cookie(name, "", options));
+  context.cookies.erase(std::string(name));
+}
+
+void App::set_language_cookie(RequestContext& context, const std::string& language) {
+  CookieOptions options;
+  options.max_age_seconds = 365 * 24 * 3600;
+  options.http_only = false;
+  context.set_cookies.push_back(format_set_cookie(kLanguageCookie, language, options));
+  context.language = language;
+}
+
+std::optional<Error> App::limit_client(RequestContext& context, const std::string& action, int per_minute) {
+  const int wait = rate_limiter_.acquire(action + ":" + context.client_address, per_minute,
+                                         std::chrono::steady_clock::now());
+  if (wait == 0) return std::nullopt;
+  Error error = make_error(ErrorKind::rate_limited, "request.rate_limited");
+  error.retry_after_seconds = wait;
+  error.params["seconds"] = std::to_string(wait);
+  return error;
+}
+
+}  // namespace yizhan::web

@@ -1,0 +1,136 @@
+// App: everything one yizhan server process serves, wired together: the
+// services, the message catalogs, templates, static files, metrics and the
+// route table. `handle` turns one request into one response and never
+// throws; it runs on worker threads and is thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "service/account_service.h"
+#include "service/captcha_service.h"
+#include "service/clock.h"
+#include "service/config.h"
+#include "service/rate_limiter.h"
+#include "store/store.h"
+#include "web/beast.h"
+#include "web/i18n.h"
+#include "web/metrics.h"
+#include "web/static_files.h"
+#include "web/templates.h"
+
+namespace yizhan::web {
+
+inline constexpr std::string_view kSessionCookie = "yz_session";
+inline constexpr std::string_view kStaffSessionCookie = "yz_staff";
+inline constexpr std::string_view kLanguageCookie = "lang";
+inline constexpr std::string_view kCsrfCookie = "yz_csrf";
+
+// One request on its way through the App.
+struct RequestContext {
+  Request request;
+  std::string path;  // decoded, without the query
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> cookies;
+  std::map<std::string, std::string> params;  // {name} segments of the route
+  std::string client_address;
+  std::string request_id;
+  std::string language;
+  std::string csrf_token;               // the form token of this browser
+  std::map<std::string, std::string> form;  // fields of a posted HTML form
+  std::vector<std::string> set_cookies;  // added to the response
+
+  std::string cookie(std::string_view name) const;
+};
+
+using Handler = std::function<Response(RequestContext&)>;
+
+class App {
+ public:
+  App(service::Config config, store::Store& store, service::Clock& clock,
+      service::AdjustableClock* test_clock);
+
+  Response handle(Request&& request, const std::string& client_address);
+  // The answer to a request that could not be read at all.
+  Response read_error(http::status status, const std::string& code);
+
+  void add_route(http::verb method, std::string pattern, Handler handler);
+
+  // Shared helpers for handlers.
+  Response json(RequestContext& context, http::status status, const nlohmann::json& body);
+  Response json_error(RequestContext& context, const Error& error);
+  Response redirect(RequestContext& context, const std::string& location);
+  // Render `page` inside the layout, with `data` merged over the common data.
+  Response page(RequestContext& context, const std::string& page, const std::string& title_key,
+                kainjow::mustache::data data, http::status status = http::status::ok);
+  std::string error_text(RequestContext& context, const Error& error) const;
+
+  // Session lookups from the request's cookies.
+  std::optional<store::Account> current_account(RequestContext& context);
+  std::optional<store::Staff> current_staff(RequestContext& context);
+  void set_session_cookie(RequestContext& context, std::string_view name, const service::SignedIn& signed_in);
+  void clear_cookie(RequestContext& context, std::string_view name);
+  void set_language_cookie(RequestContext& context, const std::string& language);
+
+  // Rate limit per client address; nullopt when allowed.
+  std::optional<Error> limit_client(RequestContext& context, const std::string& action, int per_minute);
+  // Form posts: the csrf field must equal the browser's csrf cookie.
+  bool csrf_ok(RequestContext& context, const std::map<std::string, std::string>& form) const;
+
+  const service::Config& config() const { return config_; }
+  store::Store& store() { return store_; }
+  service::Clock& clock() { return clock_; }
+  service::AdjustableClock* test_clock() { return test_clock_; }
+  const service::TimeZone& zone() const { return zone_; }
+  service::CaptchaService& captchas() { return captchas_; }
+  service::AccountService& accounts() { return accounts_; }
+  const Catalogs& catalogs() const { return catalogs_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  struct Route {
+    http::verb method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+
+  Response dispatch(RequestContext& context, std::string& route_name);
+  Response finish(RequestContext& context, Response response);
+  std::optional<Error> check_cross_site(RequestContext& context, bool is_api) const;
+
+  service::Config config_;
+  store::Store& store_;
+  service::Clock& clock_;
+  service::AdjustableClock* test_clock_;  // null outside test mode
+  service::TimeZone zone_;
+  service::CaptchaService captchas_;
+  service::AccountService accounts_;
+  service::RateLimiter rate_limiter_;
+  Catalogs catalogs_;
+  Templates templates_;
+  Metrics metrics_;
+  std::vector<Route> routes_;
+};
+
+// Route groups, one file each.
+void register_system_routes(App& app);
+void register_account_api(App& app);
+void register_account_pages(App& app);
+void register_staff_routes(App& app);
+
+}  // namespace yizhan::web
+
+namespace yizhan::web {
+
+// Shared by the account API and pages.
+nlohmann::json account_summary(App& app, const store::Account& account);
+std::string captcha_data_url(const service::IssuedCaptcha& captcha);
+
+}  // namespace yizhan::web

@@ -1,0 +1,167 @@
+#include "web/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/v6_only.hpp>
+
+#include <thread>
+
+namespace yizhan::web {
+
+// One accepted connection. The serve() coroutine owns it through a
+// shared_ptr; the server's registry only holds a weak_ptr so that shutdown
+// can reach idle connections. All members are touched only on the
+// connection's strand.
+struct HttpServer::Connection {
+  explicit Connection(beast::tcp_stream&& accepted) : stream(std::move(accepted)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request is being handled or answered
+};
+
+HttpServer::HttpServer(std::vector<tcp::endpoint> endpoints, ServerLimits limits, int io_threads,
+                       int worker_threads, RequestHandler handler, ReadErrorHandler read_error_handler)
+    : workers_(static_cast<std::size_t>(worker_threads)),
+      signals_(io_context_, SIGINT, SIGTERM),
+      limits_(limits),
+      io_threads_(io_threads),
+      handler_(std::move(handler)),
+      read_error_handler_(std::move(read_error_handler)) {
+  for (const auto& endpoint : endpoints) {
+    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io_context_));
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    if (endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    acceptors_.push_back(std::move(acceptor));
+  }
+}
+
+HttpServer::~HttpServer() { workers_.join(); }
+
+std::vector<tcp::endpoint> HttpServer::bound_endpoints() const {
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& acceptor : acceptors_) endpoints.push_back(acceptor->local_endpoint());
+  return endpoints;
+}
+
+void HttpServer::run() {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
+    if (error) return;
+    spdlog::info("event=shutdown_requested signal={}", signal_number);
+    begin_shutdown();
+  });
+  for (auto& acceptor : acceptors_) {
+    asio::co_spawn(acceptor->get_executor(), accept_loop(*acceptor), asio::detached);
+  }
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < io_threads_; ++i) threads.emplace_back([this] { io_context_.run(); });
+  io_context_.run();
+  for (auto& thread : threads) thread.join();
+  workers_.join();
+  spdlog::info("event=stopped");
+}
+
+void HttpServer::stop() {
+  asio::post(io_context_, [this] { begin_shutdown(); });
+}
+
+void HttpServer::begin_shutdown() {
+  if (stopping_.exchange(true)) return;
+  signals_.cancel();
+  for (auto& acceptor : acceptors_) {
+    asio::post(acceptor->get_executor(), [&acceptor = *acceptor] {
+      boost::system::error_code ignored;
+      acceptor.close(ignored);
+    });
+  }
+  // Idle keep-alive connections are waiting for a request that may never
+  // come; wake them so they exit. Busy ones see stopping_ after answering.
+  std::lock_guard lock(connections_mutex_);
+  for (auto& [raw, weak] : connections_) {
+    if (auto connection = weak.lock()) {
+      asio::post(connection->stream.get_executor(), [connection] {
+        if (!connection->busy) connection->stream.cancel();
+      });
+    }
+  }
+}
+
+asio::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
+  while (!stopping_) {
+    boost::system::error_code error;
+    auto socket =
+        co_await acceptor.async_accept(asio::make_strand(io_context_), asio::redirect_error(asio::use_awaitable, error));
+    if (error) {
+      if (stopping_ || error == asio::error::operation_aborted) co_return;
+      // Out of file descriptors and similar: log, pause briefly, go on.
+      spdlog::warn("event=accept_failed error=\"{}\"", error.message());
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), error);
+    auto connection = std::make_shared<Connection>(beast::tcp_stream(std::move(socket)));
+    {
+      std::lock_guard lock(connections_mutex_);
+      connections_[connection.get()] = connection;
+    }
+    asio::co_spawn(connection->stream.get_executor(), serve(connection), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) {
+  boost::system::error_code error;
+  const auto remote = connection->stream.socket().remote_endpoint(error);
+  const std::string client_address = error ? std::string("unknown") : remote.address().to_string();
+  beast::flat_buffer buffer;
+
+  while (!stopping_) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(limits_.body_limit_bytes);
+    parser.header_limit(limits_.header_limit_bytes);
+    // The read timeout also bounds how long an idle keep-alive connection stays.
+    connection->stream.expires_after(std::chrono::seconds(limits_.read_timeout_seconds));
+    co_await http::async_read(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, error));
+
+    connection->busy = true;
+    Response response;
+    bool keep_alive = false;
+    if (error) {
+      // Answer what the client can act on; drop the rest silently.
+      if (error == http::error::body_limit) {
+        response = read_error_handler_(http::status::payload_too_large, "request.too_large");
+      } else if (error == http::error::header_limit) {
+        response = read_error_handler_(http::status::request_header_fields_too_large, "request.headers_too_large");
+      } else if (error.category() == beast::http::make_error_code(http::error::bad_target).category() &&
+                 error != http::error::end_of_stream && error != http::error::partial_message) {
+        response = read_error_handler_(http::status::bad_request, "request.malformed");
+      } else {
+        break;
+      }
+    } else {
+      Request request = parser.release();
+      keep_alive = request.keep_alive();
+      const auto worker = workers_.get_executor();
+      response = co_await asio::co_spawn(
+          worker,
+          [this, &request, &client_address]() -> asio::awaitable<Response> {
+            co_return handler_(std::move(request), client_address);
+          },
+          asio::use_awaitable);
+    }
+
+    response.keep_alive(keep_alive && !stopping_);
+    connection->stream.expires_after(std::chrono::seconds(limits_.write_timeout_seconds));
+    co_await http::async_write(connection->stream, response, asio::redirect_error(asio::use_awaitable, error));
+    connection->busy = false;
+    if (error || !response.keep_alive()) break;
+  }
+
+  connection->stream.socket().shutdown(tcp::socket::shutdown_send, error);
+  std::lock_guard lock(connections_mutex_);
+  connections_.erase(connection.get());
+}
+
+}  // namespace yizhan::web

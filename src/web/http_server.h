@@ -1,0 +1,69 @@
+// HttpServer: accepts connections on the configured loopback or public
+// addresses and serves HTTP/1.1 with keep-alive. Connections run as C++20
+// coroutines on an io_context driven by one thread per core; each request is
+// handed to a worker pool, because handlers block on the store and on
+// password hashing. Every read and write has a timeout and every body a size
+// limit. SIGINT/SIGTERM stop accepting, let in-flight requests finish, then
+// make run() return.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "web/beast.h"
+
+namespace yizhan::web {
+
+struct ServerLimits {
+  int read_timeout_seconds = 30;
+  int write_timeout_seconds = 30;
+  std::uint64_t body_limit_bytes = 64 * 1024;
+  std::uint32_t header_limit_bytes = 16 * 1024;
+};
+
+// Called on a worker thread for every request that was read completely.
+using RequestHandler = std::function<Response(Request&& request, const std::string& client_address)>;
+// Builds the answer to a request that could not be read (too large, malformed).
+using ReadErrorHandler = std::function<Response(http::status status, const std::string& code)>;
+
+class HttpServer {
+ public:
+  HttpServer(std::vector<tcp::endpoint> endpoints, ServerLimits limits, int io_threads, int worker_threads,
+             RequestHandler handler, ReadErrorHandler read_error_handler);
+  ~HttpServer();
+
+  // The endpoints actually bound (port 0 resolved).
+  std::vector<tcp::endpoint> bound_endpoints() const;
+
+  // Serve until a signal arrives (or stop() is called) and every connection
+  // has finished.
+  void run();
+  void stop();
+
+ private:
+  struct Connection;
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  void begin_shutdown();
+
+  asio::io_context io_context_;
+  asio::thread_pool workers_;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  asio::signal_set signals_;
+  ServerLimits limits_;
+  int io_threads_;
+  RequestHandler handler_;
+  ReadErrorHandler read_error_handler_;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex connections_mutex_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;  // guarded by connections_mutex_
+};
+
+}  // namespace yizhan::web

@@ -1,0 +1,47 @@
+#include "web/metrics.h"
+
+#include <sstream>
+
+namespace yizhan::web {
+
+void Metrics::observe_request(const std::string& route, int status, double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{route, status}];
+  Histogram& histogram = latency_[route];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++histogram.counts[i];
+      break;
+    }
+  }
+  ++histogram.total;
+  histogram.sum += seconds;
+}
+
+std::string Metrics::render_prometheus() const {
+  std::lock_guard lock(mutex_);
+  std::ostringstream out;
+  out << "# HELP yizhan_http_requests_total HTTP requests answered, by route and status.\n"
+      << "# TYPE yizhan_http_requests_total counter\n";
+  for (const auto& [key, count] : requests_) {
+    out << "yizhan_http_requests_total{route=\"" << key.first << "\",status=\"" << key.second << "\"} " << count
+        << "\n";
+  }
+  out << "# HELP yizhan_http_request_duration_seconds Time from a complete request to its response, by route.\n"
+      << "# TYPE yizhan_http_request_duration_seconds histogram\n";
+  for (const auto& [route, histogram] : latency_) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += histogram.counts[i];
+      out << "yizhan_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"" << kBuckets[i] << "\"} "
+          << cumulative << "\n";
+    }
+    out << "yizhan_http_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} " << histogram.total
+        << "\n"
+        << "yizhan_http_request_duration_seconds_sum{route=\"" << route << "\"} " << histogram.sum << "\n"
+        << "yizhan_http_request_duration_seconds_count{route=\"" << route << "\"} " << histogram.total << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace yizhan::web

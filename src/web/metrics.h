@@ -1,0 +1,34 @@
+// Metrics: request counts by route and status and a latency histogram,
+// rendered in the Prometheus text format for GET /metrics. Thread-safe.
+#pragma once
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace yizhan::web {
+
+class Metrics {
+ public:
+  // `route` is the route pattern (e.g. /api/v1/bookings/{booking_number}),
+  // never the raw path, so that the label set stays bounded.
+  void observe_request(const std::string& route, int status, double seconds);
+  std::string render_prometheus() const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+  struct Histogram {
+    std::array<std::uint64_t, kBuckets.size()> counts{};  // not cumulative
+    std::uint64_t total = 0;
+    double sum = 0;
+  };
+
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // guarded by mutex_
+  std::map<std::string, Histogram> latency_;                       // guarded by mutex_
+};
+
+}  // namespace yizhan::web

@@ -1,0 +1,157 @@
+// Server-rendered pages for travellers: login, registration, the personal
+// center, sign-out and "switch account". They work without JavaScript and
+// call the same AccountService as the JSON API.
+#include "domain/id_document.h"
+#include "web/app.h"
+
+namespace yizhan::web {
+namespace {
+
+using kainjow::mustache::data;
+
+constexpr std::array<std::string_view, 4> kIdTypes = {"hk_macau_permit", "home_return_permit", "passport",
+                                                      "resident_id"};
+
+data id_type_options(App& app, RequestContext& context, const std::string& selected) {
+  data options{data::type::list};
+  for (std::string_view type : kIdTypes) {
+    data option;
+    option.set("value", std::string(type));
+    option.set("label", app.catalogs().text(context.language, "id_type_" + std::string(type)));
+    option.set("selected", selected == type);
+    options.push_back(option);
+  }
+  return options;
+}
+
+// Data for the login and registration forms: a fresh captcha (unless the
+// client has asked for too many), the ID type choices and any error.
+data form_data(App& app, RequestContext& context, const std::string& id_type, const std::string& id_number,
+               const std::optional<Error>& error) {
+  data page;
+  page.set("id_types", id_type_options(app, context, id_type));
+  page.set("id_number", id_number);
+  if (auto limited = app.limit_client(context, "captcha", app.config().captcha_rate_per_minute)) {
+    page.set("captcha_error", app.error_text(context, *limited));
+  } else {
+    const auto captcha = app.captchas().issue();
+    page.set("captcha_id", captcha.id);
+    page.set("captcha_image", captcha_data_url(captcha));
+  }
+  if (error) {
+    page.set("error", app.error_text(context, *error));
+    page.set("error_field", error->field);
+    page.set("error_on_" + (error->field.empty() ? std::string("form") : error->field), true);
+  }
+  return page;
+}
+
+http::status status_of(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::unauthenticated: return http::status::unauthorized;
+    case ErrorKind::conflict: return http::status::conflict;
+    case ErrorKind::rate_limited: return http::status::too_many_requests;
+    case ErrorKind::malformed: return http::status::bad_request;
+    default: return http::status::unprocessable_entity;
+  }
+}
+
+std::string form_value(RequestContext& context, const std::string& name) {
+  const auto found = context.form.find(name);
+  return found == context.form.end() ? std::string() : found->second;
+}
+
+Response render_login(App& app, RequestContext& context, const std::optional<Error>& error) {
+  auto page = form_data(app, context, form_value(context, "id_type"), form_value(context, "id_number"), error);
+  if (context.query.count("switched")) page.set("notice", app.catalogs().text(context.language, "switched_notice"));
+  return app.page(context, "login", "login_title", page, error ? status_of(*error) : http::status::ok);
+}
+
+Response render_register(App& app, RequestContext& context, const std::optional<Error>& error) {
+  auto page = form_data(app, context, form_value(context, "id_type"), form_value(context, "id_number"), error);
+  page.set("consent_checked", form_value(context, "consent") == "on");
+  return app.page(context, "register", "register_title", page, error ? status_of(*error) : http::status::ok);
+}
+
+}  // namespace
+
+void register_account_pages(App& app) {
+  app.add_route(http::verb::get, "/", [&app](RequestContext& context) {
+    return app.redirect(context, app.current_account(context) ? "/me" : "/login");
+  });
+
+  app.add_route(http::verb::get, "/login", [&app](RequestContext& context) {
+    if (app.current_account(context)) return app.redirect(context, "/me");
+    return render_login(app, context, std::nullopt);
+  });
+
+  app.add_route(http::verb::post, "/login", [&app](RequestContext& context) {
+    if (auto limited = app.limit_client(context, "login", app.config().login_rate_per_minute)) {
+      return render_login(app, context, *limited);
+    }
+    service::LoginRequest request;
+    request.id_type = form_value(context, "id_type");
+    request.id_number = form_value(context, "id_number");
+    request.password = form_value(context, "password");
+    request.captcha_id = form_value(context, "captcha_id");
+    request.captcha_answer = form_value(context, "captcha_answer");
+    auto signed_in = app.accounts().login(request);
+    if (!signed_in) return render_login(app, context, signed_in.error());
+    app.set_session_cookie(context, kSessionCookie, signed_in.value());
+    return app.redirect(context, "/me");
+  });
+
+  app.add_route(http::verb::get, "/register", [&app](RequestContext& context) {
+    return render_register(app, context, std::nullopt);
+  });
+
+  app.add_route(http::verb::post, "/register", [&app](RequestContext& context) {
+    if (auto limited = app.limit_client(context, "register", app.config().register_rate_per_minute)) {
+      return render_register(app, context, *limited);
+    }
+    service::RegisterRequest request;
+    request.id_type = form_value(context, "id_type");
+    request.id_number = form_value(context, "id_number");
+    request.password = form_value(context, "password");
+    request.password_confirm = form_value(context, "password_confirm");
+    request.captcha_id = form_value(context, "captcha_id");
+    request.captcha_answer = form_value(context, "captcha_answer");
+    request.consent = form_value(context, "consent") == "on";
+    request.consent_text = app.catalogs().text(context.language, "consent_declaration");
+    request.language = context.language;
+    auto signed_in = app.accounts().register_account(request);
+    if (!signed_in) return render_register(app, context, signed_in.error());
+    app.set_session_cookie(context, kSessionCookie, signed_in.value());
+    // TODO: open the personal-information form here once it exists; until
+    // then registration lands in the personal center.
+    return app.redirect(context, "/me?registered=1");
+  });
+
+  app.add_route(http::verb::get, "/me", [&app](RequestContext& context) {
+    const auto account = app.current_account(context);
+    if (!account) return app.redirect(context, "/login");
+    data page;
+    page.set("id_type_label", app.catalogs().text(context.language, "id_type_" + account->id_type));
+    page.set("id_number_masked", domain::mask_id_number(account->id_number));
+    page.set("review_status", app.catalogs().text(context.language, "review_status_none"));
+    page.set("no_show_count", "0");
+    if (context.query.count("registered")) {
+      page.set("notice", app.catalogs().text(context.language, "registered_notice"));
+    }
+    return app.page(context, "me", "me_title", page);
+  });
+
+  app.add_route(http::verb::post, "/logout", [&app](RequestContext& context) {
+    app.accounts().logout(context.cookie(kSessionCookie));
+    app.clear_cookie(context, kSessionCookie);
+    return app.redirect(context, "/login");
+  });
+
+  app.add_route(http::verb::post, "/switch-account", [&app](RequestContext& context) {
+    app.accounts().logout(context.cookie(kSessionCookie));
+    app.clear_cookie(context, kSessionCookie);
+    return app.redirect(context, "/login?switched=1");
+  });
+}
+
+}  // namespace yizhan::web
