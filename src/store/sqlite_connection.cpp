@@ -41,7 +41,9 @@ bool SqliteStatement::step() {
   const int code = sqlite3_step(statement_);
   if (code == SQLITE_ROW) return true;
   if (code == SQLITE_DONE) return false;
-  if ((code & 0xff) == SQLITE_CONSTRAINT) {
+  // Only a uniqueness violation is an expected outcome (a duplicate); a
+  // CHECK, NOT NULL or foreign key violation is a bug and fails loudly.
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
     constraint_failed_ = true;
     return false;
   }
@@ -73,6 +75,7 @@ SqliteConnection::SqliteConnection(const std::string& path) {
     sqlite3_close(db_);
     throw StoreError("cannot open SQLite database " + path + ": " + message);
   }
+  sqlite3_extended_result_codes(db_, 1);
   // Writers wait for each other instead of failing at once.
   sqlite3_busy_timeout(db_, 10'000);
   execute("PRAGMA journal_mode = WAL");

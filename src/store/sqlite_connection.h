@@ -33,7 +33,7 @@ class SqliteStatement {
   std::string column_text(int index) const;
   bool column_is_null(int index) const;
 
-  // SQLITE_CONSTRAINT from the last step, for duplicate detection.
+  // A UNIQUE or PRIMARY KEY violation in the last step (a duplicate).
   bool constraint_failed() const { return constraint_failed_; }
 
  private:

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install what yizhan needs on Debian 12: build tools and libraries from
+# Debian's packages, and (with --test) Chromium, fonts and the npm packages
+# the browser tests use. Packages already present are not reinstalled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake ninja-build pkg-config
+  libboost-dev libsqlite3-dev libsodium-dev libgd-dev
+  nlohmann-json3-dev libkainjow-mustache-dev libspdlog-dev libcli11-dev
+  libhowardhinnant-date-dev libgtest-dev
+  fonts-dejavu-core tzdata ca-certificates
+)
+with_tests=false
+if [[ "${1:-}" == "--test" ]]; then
+  with_tests=true
+  packages+=(nodejs npm chromium fonts-noto-cjk)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+# Node.js may come from outside Debian's packages (e.g. a preinstalled
+# build); a working node and npm on PATH is enough.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for package in "${missing[@]}"; do
+    [[ "$package" == nodejs || "$package" == npm ]] || filtered+=("$package")
+  done
+  missing=("${filtered[@]}")
+fi
+
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if $with_tests; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
