@@ -35,6 +35,72 @@ Staff read_staff(SqliteStatement& row) {
   return staff;
 }
 
+constexpr std::string_view kProfileColumns =
+    "account_id, name, gender, birth_date, hk_mobile, mainland_mobile, destination_code, consent, consent_at, "
+    "status, submitted_at, decided_at, COALESCE(decided_by, 0), reject_reason, reject_note, approved_json, "
+    "updated_at, version";
+
+// Reads kProfileColumns starting at column `first`.
+Profile read_profile(SqliteStatement& row, int first = 0) {
+  Profile profile;
+  profile.account_id = row.column_int(first + 0);
+  profile.name = row.column_text(first + 1);
+  profile.gender = row.column_text(first + 2);
+  profile.birth_date = row.column_text(first + 3);
+  profile.hk_mobile = row.column_text(first + 4);
+  profile.mainland_mobile = row.column_text(first + 5);
+  profile.destination_code = row.column_text(first + 6);
+  profile.consent = row.column_int(first + 7) != 0;
+  profile.consent_at = row.column_int(first + 8);
+  profile.status = row.column_text(first + 9);
+  profile.submitted_at = row.column_int(first + 10);
+  profile.decided_at = row.column_int(first + 11);
+  profile.decided_by = row.column_int(first + 12);
+  profile.reject_reason = row.column_text(first + 13);
+  profile.reject_note = row.column_text(first + 14);
+  profile.approved_json = row.column_text(first + 15);
+  profile.updated_at = row.column_int(first + 16);
+  profile.version = row.column_int(first + 17);
+  return profile;
+}
+
+void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry) {
+  auto insert = connection.prepare(
+      "INSERT INTO audit_log (at, staff_id, staff_username, action, target_type, target_id, before_json, after_json) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, entry.at);
+  if (entry.staff_id) {
+    insert.bind(2, entry.staff_id);
+  } else {
+    insert.bind_null(2);
+  }
+  insert.bind(3, entry.staff_username)
+      .bind(4, entry.action)
+      .bind(5, entry.target_type)
+      .bind(6, entry.target_id)
+      .bind(7, entry.before_json)
+      .bind(8, entry.after_json)
+      .run();
+}
+
+// Shared part of the review queue queries: the profile, the account's
+// document, and how many other accounts carry the same number.
+constexpr std::string_view kReviewSelect =
+    "SELECT p.account_id, p.name, p.gender, p.birth_date, p.hk_mobile, p.mainland_mobile, p.destination_code, "
+    "p.consent, p.consent_at, p.status, p.submitted_at, p.decided_at, COALESCE(p.decided_by, 0), p.reject_reason, "
+    "p.reject_note, p.approved_json, p.updated_at, p.version, a.id_type, a.id_number, "
+    "(SELECT COUNT(*) FROM accounts o WHERE o.id_number = a.id_number AND o.id <> a.id) "
+    "FROM profiles p JOIN accounts a ON a.id = p.account_id ";
+
+ReviewItem read_review(SqliteStatement& row) {
+  ReviewItem item;
+  item.profile = read_profile(row);
+  item.id_type = row.column_text(18);
+  item.id_number = row.column_text(19);
+  item.same_number_accounts = static_cast<int>(row.column_int(20));
+  return item;
+}
+
 std::string_view kind_name(SessionKind kind) { return kind == SessionKind::staff ? "staff" : "account"; }
 
 }  // namespace
@@ -249,6 +315,222 @@ std::optional<std::string> SqliteStore::consume_captcha(const std::string& id, s
 int SqliteStore::delete_expired_captchas(std::int64_t now) {
   auto connection = acquire();
   return connection->prepare("DELETE FROM captchas WHERE expires_at <= ?").bind(1, now).run();
+}
+
+std::vector<Staff> SqliteStore::list_staff() {
+  auto connection = acquire();
+  auto query = connection->prepare("SELECT " + std::string(kStaffColumns) + " FROM staff ORDER BY username");
+  std::vector<Staff> staff;
+  while (query.step()) staff.push_back(read_staff(query));
+  return staff;
+}
+
+InsertOutcome SqliteStore::insert_staff_audited(const NewStaff& staff, std::int64_t& id, const AuditEntry& audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  auto insert = connection->prepare(
+      "INSERT INTO staff (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)");
+  insert.bind(1, staff.username).bind(2, staff.password_hash).bind(3, staff.role).bind(4, staff.created_at);
+  insert.run();
+  if (insert.constraint_failed()) return InsertOutcome::duplicate;
+  id = sqlite3_last_insert_rowid(connection->handle());
+  AuditEntry entry = audit;
+  entry.target_id = std::to_string(id);
+  insert_audit_row(*connection, entry);
+  transaction.commit();
+  return InsertOutcome::inserted;
+}
+
+void SqliteStore::update_staff(std::int64_t id, const std::string& role, bool disabled, const AuditEntry& audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  connection->prepare("UPDATE staff SET role = ?, disabled = ? WHERE id = ?")
+      .bind(1, role)
+      .bind(2, static_cast<std::int64_t>(disabled))
+      .bind(3, id)
+      .run();
+  // A disabled account's sessions end at once.
+  if (disabled) {
+    connection->prepare("DELETE FROM sessions WHERE kind = 'staff' AND subject_id = ?").bind(1, id).run();
+  }
+  insert_audit_row(*connection, audit);
+  transaction.commit();
+}
+
+void SqliteStore::set_staff_password(std::int64_t id, const std::string& password_hash, const AuditEntry& audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  connection->prepare("UPDATE staff SET password_hash = ? WHERE id = ?").bind(1, password_hash).bind(2, id).run();
+  connection->prepare("DELETE FROM sessions WHERE kind = 'staff' AND subject_id = ?").bind(1, id).run();
+  insert_audit_row(*connection, audit);
+  transaction.commit();
+}
+
+void SqliteStore::set_account_password(std::int64_t id, const std::string& password_hash, bool must_change,
+                                       const AuditEntry* audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  connection->prepare("UPDATE accounts SET password_hash = ?, must_change_password = ? WHERE id = ?")
+      .bind(1, password_hash)
+      .bind(2, static_cast<std::int64_t>(must_change))
+      .bind(3, id)
+      .run();
+  // A reset by staff ends every session of the account; a change by the
+  // traveller keeps the session it was made in (the caller opens a new one).
+  connection->prepare("DELETE FROM sessions WHERE kind = 'account' AND subject_id = ?").bind(1, id).run();
+  if (audit) insert_audit_row(*connection, *audit);
+  transaction.commit();
+}
+
+std::vector<Account> SqliteStore::search_accounts(const std::string& query, int limit) {
+  auto connection = acquire();
+  auto statement = connection->prepare(
+      "SELECT a.id, a.id_type, a.id_number, a.password_hash, a.language, a.must_change_password, a.created_at "
+      "FROM accounts a LEFT JOIN profiles p ON p.account_id = a.id "
+      "WHERE instr(a.id_number, ?) > 0 OR instr(p.name, ?) > 0 ORDER BY a.id DESC LIMIT ?");
+  statement.bind(1, query).bind(2, query).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<Account> accounts;
+  while (statement.step()) accounts.push_back(read_account(statement));
+  return accounts;
+}
+
+std::optional<Profile> SqliteStore::find_profile(std::int64_t account_id) {
+  auto connection = acquire();
+  auto query = connection->prepare("SELECT " + std::string(kProfileColumns) + " FROM profiles WHERE account_id = ?");
+  query.bind(1, account_id);
+  if (!query.step()) return std::nullopt;
+  return read_profile(query);
+}
+
+Profile SqliteStore::save_profile(const Profile& profile) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  connection
+      ->prepare(
+          "INSERT INTO profiles (account_id, name, gender, birth_date, hk_mobile, mainland_mobile, destination_code, "
+          "consent, consent_at, status, submitted_at, decided_at, decided_by, reject_reason, reject_note, "
+          "approved_json, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, 1) "
+          "ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, gender = excluded.gender, "
+          "birth_date = excluded.birth_date, hk_mobile = excluded.hk_mobile, "
+          "mainland_mobile = excluded.mainland_mobile, destination_code = excluded.destination_code, "
+          "consent = excluded.consent, consent_at = excluded.consent_at, status = excluded.status, "
+          "submitted_at = excluded.submitted_at, decided_at = excluded.decided_at, "
+          "decided_by = excluded.decided_by, reject_reason = excluded.reject_reason, "
+          "reject_note = excluded.reject_note, approved_json = excluded.approved_json, "
+          "updated_at = excluded.updated_at, version = profiles.version + 1")
+      .bind(1, profile.account_id)
+      .bind(2, profile.name)
+      .bind(3, profile.gender)
+      .bind(4, profile.birth_date)
+      .bind(5, profile.hk_mobile)
+      .bind(6, profile.mainland_mobile)
+      .bind(7, profile.destination_code)
+      .bind(8, static_cast<std::int64_t>(profile.consent))
+      .bind(9, profile.consent_at)
+      .bind(10, profile.status)
+      .bind(11, profile.submitted_at)
+      .bind(12, profile.decided_at)
+      .bind(13, profile.decided_by)
+      .bind(14, profile.reject_reason)
+      .bind(15, profile.reject_note)
+      .bind(16, profile.approved_json)
+      .bind(17, profile.updated_at)
+      .run();
+  auto query = connection->prepare("SELECT " + std::string(kProfileColumns) + " FROM profiles WHERE account_id = ?");
+  query.bind(1, profile.account_id);
+  query.step();
+  Profile stored = read_profile(query);
+  transaction.commit();
+  return stored;
+}
+
+DecisionOutcome SqliteStore::decide_profile(const Profile& decided, std::int64_t expected_version,
+                                            const AuditEntry& audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  // The WHERE clause is the whole concurrency rule: of two reviewers
+  // deciding the same submission, only the first finds it pending at the
+  // version both saw.
+  const int changed = connection
+                          ->prepare(
+                              "UPDATE profiles SET status = ?, decided_at = ?, decided_by = ?, reject_reason = ?, "
+                              "reject_note = ?, approved_json = ?, version = version + 1 "
+                              "WHERE account_id = ? AND status = 'pending' AND version = ?")
+                          .bind(1, decided.status)
+                          .bind(2, decided.decided_at)
+                          .bind(3, decided.decided_by)
+                          .bind(4, decided.reject_reason)
+                          .bind(5, decided.reject_note)
+                          .bind(6, decided.approved_json)
+                          .bind(7, decided.account_id)
+                          .bind(8, expected_version)
+                          .run();
+  if (changed == 0) return DecisionOutcome::stale;
+  insert_audit_row(*connection, audit);
+  transaction.commit();
+  return DecisionOutcome::decided;
+}
+
+std::vector<ReviewItem> SqliteStore::list_pending_reviews(int limit, int offset) {
+  auto connection = acquire();
+  auto query = connection->prepare(std::string(kReviewSelect) +
+                                   "WHERE p.status = 'pending' ORDER BY p.submitted_at, p.account_id LIMIT ? OFFSET ?");
+  query.bind(1, static_cast<std::int64_t>(limit)).bind(2, static_cast<std::int64_t>(offset));
+  std::vector<ReviewItem> items;
+  while (query.step()) items.push_back(read_review(query));
+  return items;
+}
+
+int SqliteStore::count_pending_reviews() {
+  auto connection = acquire();
+  auto query = connection->prepare("SELECT COUNT(*) FROM profiles WHERE status = 'pending'");
+  query.step();
+  return static_cast<int>(query.column_int(0));
+}
+
+std::optional<ReviewItem> SqliteStore::find_review(std::int64_t account_id) {
+  auto connection = acquire();
+  auto query = connection->prepare(std::string(kReviewSelect) + "WHERE p.account_id = ?");
+  query.bind(1, account_id);
+  if (!query.step()) return std::nullopt;
+  return read_review(query);
+}
+
+void SqliteStore::append_audit(const AuditEntry& entry) {
+  auto connection = acquire();
+  insert_audit_row(*connection, entry);
+}
+
+std::vector<AuditEntry> SqliteStore::list_audit(const AuditFilter& filter) {
+  auto connection = acquire();
+  // Each filter is either unset ('' or 0) or must match.
+  auto query = connection->prepare(
+      "SELECT id, at, COALESCE(staff_id, 0), staff_username, action, target_type, target_id, before_json, after_json "
+      "FROM audit_log WHERE (? = '' OR staff_username = ?) AND (? = '' OR action = ?) "
+      "AND (? = '' OR target_type = ?) AND (? = '' OR target_id = ?) AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?) "
+      "ORDER BY id DESC LIMIT ? OFFSET ?");
+  query.bind(1, filter.staff_username).bind(2, filter.staff_username);
+  query.bind(3, filter.action).bind(4, filter.action);
+  query.bind(5, filter.target_type).bind(6, filter.target_type);
+  query.bind(7, filter.target_id).bind(8, filter.target_id);
+  query.bind(9, filter.from).bind(10, filter.from);
+  query.bind(11, filter.to).bind(12, filter.to);
+  query.bind(13, static_cast<std::int64_t>(filter.limit)).bind(14, static_cast<std::int64_t>(filter.offset));
+  std::vector<AuditEntry> entries;
+  while (query.step()) {
+    AuditEntry entry;
+    entry.id = query.column_int(0);
+    entry.at = query.column_int(1);
+    entry.staff_id = query.column_int(2);
+    entry.staff_username = query.column_text(3);
+    entry.action = query.column_text(4);
+    entry.target_type = query.column_text(5);
+    entry.target_id = query.column_text(6);
+    entry.before_json = query.column_text(7);
+    entry.after_json = query.column_text(8);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
 }
 
 LoginThrottle SqliteStore::find_login_throttle(const std::string& key) {

@@ -41,6 +41,25 @@ class SqliteStore final : public Store {
   std::optional<std::string> consume_captcha(const std::string& id, std::int64_t now) override;
   int delete_expired_captchas(std::int64_t now) override;
 
+  std::vector<Staff> list_staff() override;
+  InsertOutcome insert_staff_audited(const NewStaff& staff, std::int64_t& id, const AuditEntry& audit) override;
+  void update_staff(std::int64_t id, const std::string& role, bool disabled, const AuditEntry& audit) override;
+  void set_staff_password(std::int64_t id, const std::string& password_hash, const AuditEntry& audit) override;
+  void set_account_password(std::int64_t id, const std::string& password_hash, bool must_change,
+                            const AuditEntry* audit) override;
+  std::vector<Account> search_accounts(const std::string& query, int limit) override;
+
+  std::optional<Profile> find_profile(std::int64_t account_id) override;
+  Profile save_profile(const Profile& profile) override;
+  DecisionOutcome decide_profile(const Profile& decided, std::int64_t expected_version,
+                                 const AuditEntry& audit) override;
+  std::vector<ReviewItem> list_pending_reviews(int limit, int offset) override;
+  int count_pending_reviews() override;
+  std::optional<ReviewItem> find_review(std::int64_t account_id) override;
+
+  void append_audit(const AuditEntry& entry) override;
+  std::vector<AuditEntry> list_audit(const AuditFilter& filter) override;
+
   LoginThrottle find_login_throttle(const std::string& key) override;
   LoginThrottle record_login_failure(const std::string& key, std::int64_t now, int max_failures,
                                      std::int64_t lock_seconds) override;

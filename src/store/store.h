@@ -79,6 +79,64 @@ struct LoginThrottle {
 
 enum class InsertOutcome { inserted, duplicate };
 
+// A traveller's personal information with its review state. Empty strings
+// are fields not filled in yet.
+struct Profile {
+  std::int64_t account_id = 0;
+  std::string name;
+  std::string gender;      // "male", "female" or ""
+  std::string birth_date;  // YYYY-MM-DD or ""
+  std::string hk_mobile;
+  std::string mainland_mobile;
+  std::string destination_code;
+  bool consent = false;
+  std::int64_t consent_at = 0;
+  std::string status;  // draft, pending, approved, rejected
+  std::int64_t submitted_at = 0;
+  std::int64_t decided_at = 0;
+  std::int64_t decided_by = 0;  // staff id, 0 when undecided
+  std::string reject_reason;    // a reason code from the fixed list
+  std::string reject_note;      // the reviewer's free text
+  std::string approved_json;    // the last approved version, "" when none
+  std::int64_t updated_at = 0;
+  std::int64_t version = 0;  // bumped by every write; decisions name the version they saw
+};
+
+// One row of the review queue: the profile and the account it belongs to.
+struct ReviewItem {
+  Profile profile;
+  std::string id_type;
+  std::string id_number;
+  // Other accounts registered with the same ID number (under any type).
+  int same_number_accounts = 0;
+};
+
+// One append-only audit record of a staff action that changed data.
+struct AuditEntry {
+  std::int64_t id = 0;
+  std::int64_t at = 0;
+  std::int64_t staff_id = 0;
+  std::string staff_username;
+  std::string action;       // e.g. "review.approve", "staff.add"
+  std::string target_type;  // e.g. "account", "staff"
+  std::string target_id;
+  std::string before_json;
+  std::string after_json;
+};
+
+struct AuditFilter {
+  std::string staff_username;  // exact, "" for all
+  std::string action;          // exact, "" for all
+  std::string target_type;
+  std::string target_id;
+  std::int64_t from = 0;  // inclusive, 0 for no bound
+  std::int64_t to = 0;    // exclusive, 0 for no bound
+  int limit = 50;
+  int offset = 0;
+};
+
+enum class DecisionOutcome { decided, stale };
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -112,6 +170,36 @@ class Store {
   virtual void insert_captcha(const std::string& id, const std::string& answer_digest, std::int64_t expires_at) = 0;
   virtual std::optional<std::string> consume_captcha(const std::string& id, std::int64_t now) = 0;
   virtual int delete_expired_captchas(std::int64_t now) = 0;
+
+  // Staff management. Each change is written together with its audit entry.
+  virtual std::vector<Staff> list_staff() = 0;
+  virtual InsertOutcome insert_staff_audited(const NewStaff& staff, std::int64_t& id, const AuditEntry& audit) = 0;
+  virtual void update_staff(std::int64_t id, const std::string& role, bool disabled, const AuditEntry& audit) = 0;
+  virtual void set_staff_password(std::int64_t id, const std::string& password_hash, const AuditEntry& audit) = 0;
+
+  // Traveller passwords: `must_change` forces a change at the next login.
+  // `audit` is null when the traveller changes their own password.
+  virtual void set_account_password(std::int64_t id, const std::string& password_hash, bool must_change,
+                                    const AuditEntry* audit) = 0;
+  // Accounts whose ID number or profile name contains `query`, newest first.
+  virtual std::vector<Account> search_accounts(const std::string& query, int limit) = 0;
+
+  // Personal information.
+  virtual std::optional<Profile> find_profile(std::int64_t account_id) = 0;
+  // Insert or replace the profile's fields and status; bumps the version
+  // and returns the stored row.
+  virtual Profile save_profile(const Profile& profile) = 0;
+  // Record a reviewer's decision if the profile is still pending at
+  // `expected_version`; otherwise nothing changes and the result is stale.
+  virtual DecisionOutcome decide_profile(const Profile& decided, std::int64_t expected_version,
+                                         const AuditEntry& audit) = 0;
+  virtual std::vector<ReviewItem> list_pending_reviews(int limit, int offset) = 0;
+  virtual int count_pending_reviews() = 0;
+  virtual std::optional<ReviewItem> find_review(std::int64_t account_id) = 0;
+
+  // Audit log, newest first.
+  virtual void append_audit(const AuditEntry& entry) = 0;
+  virtual std::vector<AuditEntry> list_audit(const AuditFilter& filter) = 0;
 
   // Sign-in throttling per identity key.
   virtual LoginThrottle find_login_throttle(const std::string& key) = 0;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -71,21 +72,38 @@ std::string negotiate_language(std::string_view cookie, std::string_view accept_
 }
 
 Catalogs::Catalogs(const std::string& directory) {
+  namespace fs = std::filesystem;
   for (std::string_view language : kLanguages) {
-    const std::string path = directory + "/" + std::string(language) + ".json";
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open message catalog " + path);
-    nlohmann::json document;
-    try {
-      document = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& error) {
-      throw std::runtime_error(path + ": " + error.what());
+    // A language is a folder of JSON files, one per area of the product,
+    // merged; the same key in two files is an error.
+    const fs::path folder = fs::path(directory) / std::string(language);
+    if (!fs::is_directory(folder)) throw std::runtime_error("message catalog folder not found: " + folder.string());
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      if (entry.path().extension() == ".json") files.push_back(entry.path());
     }
+    std::sort(files.begin(), files.end());
     Catalog catalog;
-    catalog.ui = read_section(document, "ui", path);
-    catalog.errors = read_section(document, "errors", path);
+    for (const auto& file : files) {
+      const std::string path = file.string();
+      std::ifstream in(path);
+      nlohmann::json document;
+      try {
+        document = nlohmann::json::parse(in);
+      } catch (const nlohmann::json::exception& error) {
+        throw std::runtime_error(path + ": " + error.what());
+      }
+      for (auto [section, name] : {std::pair{&Catalog::ui, "ui"}, std::pair{&Catalog::errors, "errors"}}) {
+        if (!document.contains(name)) continue;
+        for (auto& [key, value] : read_section(document, name, path)) {
+          if (!(catalog.*section).emplace(key, std::move(value)).second) {
+            throw std::runtime_error(path + ": key " + key + " is already defined in another file");
+          }
+        }
+      }
+    }
     for (const auto& [key, value] : catalog.ui) {
-      if (key.find('.') != std::string::npos) throw std::runtime_error(path + ": ui key " + key + " contains a dot");
+      if (key.find('.') != std::string::npos) throw std::runtime_error("ui key " + key + " contains a dot");
       catalog.ui_data.set(key, value);
     }
     catalogs_.emplace(std::string(language), std::move(catalog));

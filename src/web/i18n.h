@@ -1,7 +1,7 @@
 // Catalogs: every user-facing text in zh-Hant (the default), zh-Hans and en,
-// loaded from share/i18n/<language>.json. A catalog has two parts: "ui"
-// (page texts, keys without dots so templates can name them as t.key) and
-// "errors" (keyed by the stable error code). Every language must carry every
+// loaded from the JSON files in share/i18n/<language>/. Each file has up to
+// two parts: "ui" (page texts, keys without dots so templates can name them
+// as t.key) and "errors" (keyed by the stable error code). Every language must carry every
 // key of zh-Hant; loading fails otherwise. Immutable after loading, so
 // thread-safe.
 #pragma once
