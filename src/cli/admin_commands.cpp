@@ -7,6 +7,7 @@
 #include "service/account_service.h"
 #include "service/crypto.h"
 #include "store/store.h"
+#include "web/i18n.h"
 
 namespace yizhan::cli {
 namespace {
@@ -41,8 +42,10 @@ void add_staff(const std::string& db, const std::string& username, const std::st
   auto services = open_services(db);
   auto added = services->accounts.add_staff(username, password, role);
   if (!added) {
-    throw CommandFailed("cannot add staff account '" + username + "': " + added.error().code +
-                            (added.error().field.empty() ? "" : " (" + added.error().field + ")"),
+    // The same English sentence the API gives, with the code for scripts.
+    const web::Catalogs catalogs(services->config.share_dir + "/i18n");
+    throw CommandFailed("cannot add staff account '" + username + "': " +
+                            catalogs.error_message("en", added.error()) + " [" + added.error().code + "]",
                         1);
   }
   std::cout << "added staff account " << username << " with role " << role << "\n";

@@ -87,7 +87,9 @@ void run_serve(const ServeOptions& options) {
   web::HttpServer server(
       endpoints, limits, io_threads, worker_threads,
       [&app](web::Request&& request, const std::string& client) { return app.handle(std::move(request), client); },
-      [&app](web::http::status status, const std::string& code) { return app.read_error(status, code); });
+      [&app](web::http::status status, const std::string& code, const web::Request* headers) {
+        return app.read_error(status, code, headers);
+      });
 
   for (const auto& endpoint : server.bound_endpoints()) {
     const std::string host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"

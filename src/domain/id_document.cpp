@@ -163,8 +163,8 @@ std::optional<ResidentIdFacts> resident_id_facts(std::string_view normalized) {
 char resident_id_check_digit(std::string_view first17) {
   if (first17.size() != 17 || !all_digits(first17)) return '\0';
 
-  // ISO 7064 MOD 11-2: weight i is 2^(17-i) mod 11 for the i-th digit
-  // counted from 1, and the remainder of the weighted sum selects the
+  // ISO 7064 MOD 11-2: the digit at index i (counted from 0) has weight
+  // 2^(17-i) mod 11, and the remainder of the weighted sum selects the
   // check character.
   constexpr std::array<int, 17> kWeights{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
   constexpr std::string_view kCheckCharacters = "10X98765432";

@@ -2,6 +2,19 @@
 
 namespace yizhan::domain {
 
+bool role_allows(StaffRole role, Permission permission) {
+  switch (role) {
+    case StaffRole::admin: return true;
+    case StaffRole::reviewer: return permission == Permission::review;
+    case StaffRole::operator_:
+      return permission == Permission::manage_quotas || permission == Permission::lift_bans ||
+             permission == Permission::close_days;
+    case StaffRole::port_officer: return permission == Permission::verify_slips;
+    case StaffRole::station_staff: return permission == Permission::station_arrivals;
+  }
+  return false;
+}
+
 std::optional<StaffRole> parse_staff_role(std::string_view name) {
   for (StaffRole role : kStaffRoles) {
     if (to_string(role) == name) return role;

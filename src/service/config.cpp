@@ -44,6 +44,8 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.db = value;
   } else if (key == "share_dir") {
     config.share_dir = value;
+  } else if (key == "divisions_file") {
+    config.divisions_file = value;
   } else if (key == "zone") {
     config.zone = value;
   } else if (key == "support_email") {

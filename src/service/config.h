@@ -13,6 +13,7 @@ struct Config {
   std::vector<std::string> listen = {"127.0.0.1:8080"};
   std::string db = "var/yizhan.db";
   std::string share_dir = YIZHAN_SHARE_DIR;
+  std::string divisions_file = YIZHAN_DIVISIONS_FILE;  // generated at build time
   std::string zone = "Asia/Shanghai";
   std::string support_email = "support@example.org";
   std::string default_language = "zh-Hant";

@@ -66,12 +66,16 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
       zone_(config_.zone),
       captchas_(store_, clock_, config_.captcha_lifetime_seconds, config_.test_mode),
       accounts_(store_, clock_, zone_, config_, captchas_),
+      divisions_(config_.divisions_file),
+      profiles_(store_, clock_, zone_, divisions_),
       catalogs_(config_.share_dir + "/i18n"),
       templates_(config_.share_dir + "/templates") {
   register_system_routes(*this);
   register_account_api(*this);
   register_account_pages(*this);
   register_staff_routes(*this);
+  register_admin_routes(*this);
+  register_profile_routes(*this);
 }
 
 void App::add_route(http::verb method, std::string pattern, Handler handler) {
@@ -112,11 +116,18 @@ Response App::handle(Request&& request, const std::string& client_address) {
   return response;
 }
 
-Response App::read_error(http::status status, const std::string& code) {
+Response App::read_error(http::status status, const std::string& code, const Request* headers) {
   RequestContext context;
   context.request_id = service::random_token(9);
   context.language = config_.default_language;
-  context.path = "/api/";  // answered as JSON: the request could not be read, so neither could its kind
+  if (headers) {
+    context.cookies = parse_cookies(to_std((*headers)[http::field::cookie]));
+    context.language = negotiate_language(context.cookie(kLanguageCookie),
+                                          to_std((*headers)[http::field::accept_language]), config_.default_language);
+  }
+  // Answered as JSON: a request that could not be read may be an API call,
+  // and a browser shows JSON text readably enough.
+  context.path = "/api/";
   Error error = make_error(ErrorKind::malformed, code);
   Response response = json_error(context, error);
   response.result(status);
@@ -129,7 +140,9 @@ Response App::dispatch(RequestContext& context, std::string& route_name) {
   const std::string_view target(context.request.target().data(), context.request.target().size());
   const auto question = target.find('?');
   const auto decoded_path = percent_decode(target.substr(0, question), false);
-  context.path = decoded_path.value_or("/");
+  // An undecodable path is kept raw so that its error answer still knows
+  // whether it was an API call.
+  context.path = decoded_path ? *decoded_path : std::string(target.substr(0, question));
   context.cookies = parse_cookies(to_std(context.request[http::field::cookie]));
   context.language = negotiate_language(context.cookie(kLanguageCookie),
                                         to_std(context.request[http::field::accept_language]),
@@ -178,6 +191,7 @@ Response App::dispatch(RequestContext& context, std::string& route_name) {
       route_name = "method_not_allowed";
       Response response = json_error(context, make_error(ErrorKind::malformed, "request.method_not_allowed"));
       response.result(http::status::method_not_allowed);
+      response.set(http::field::allow, allowed_methods(segments));
       return response;
     }
     return json_error(context, make_error(ErrorKind::not_found, "request.not_found"));
@@ -207,6 +221,25 @@ Response App::dispatch(RequestContext& context, std::string& route_name) {
   return matched->handler(context);
 }
 
+std::string App::allowed_methods(const std::vector<std::string>& segments) const {
+  std::vector<std::string> methods;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < segments.size() && same; ++i) {
+      const std::string& expected = route.segments[i];
+      const bool placeholder = expected.size() > 2 && expected.front() == '{' && expected.back() == '}';
+      same = placeholder ? !segments[i].empty() : expected == segments[i];
+    }
+    if (!same) continue;
+    methods.emplace_back(to_std(http::to_string(route.method)));
+    if (route.method == http::verb::get) methods.emplace_back("HEAD");
+  }
+  std::string joined;
+  for (const auto& method : methods) joined += (joined.empty() ? "" : ", ") + method;
+  return joined;
+}
+
 std::optional<Error> App::check_cross_site(RequestContext& context, bool is_api) const {
   // A browser names the page's origin on cross-site writes; it must be ours.
   const std::string_view origin = to_std(context.request[http::field::origin]);
@@ -218,9 +251,10 @@ std::optional<Error> App::check_cross_site(RequestContext& context, bool is_api)
     if (!same_site) return make_error(ErrorKind::forbidden, "request.cross_origin");
   }
   if (is_api) {
-    const http::verb method = context.request.method();
-    const bool needs_json = method == http::verb::post || method == http::verb::put || method == http::verb::patch ||
-                            !context.request.body().empty();
+    // A body must be declared JSON: browsers cannot send that type across
+    // sites without a preflight. A write without a body (POST .../submit)
+    // carries nothing to type, and SameSite cookies keep it same-site.
+    const bool needs_json = !context.request.body().empty();
     const std::string_view type = to_std(context.request[http::field::content_type]);
     if (needs_json && type.rfind("application/json", 0) != 0) {
       return make_error(ErrorKind::unsupported, "request.expected_json");
@@ -355,13 +389,42 @@ std::optional<store::Staff> App::current_staff(RequestContext& context) {
   return accounts_.staff_for_session(token);
 }
 
+std::optional<store::Staff> App::staff_with(RequestContext& context, domain::Permission permission,
+                                            Response& refusal) {
+  const bool is_api = context.path.rfind("/api/", 0) == 0;
+  auto staff = current_staff(context);
+  if (!staff) {
+    refusal = is_api ? json_error(context, make_error(ErrorKind::unauthenticated, "auth.required"))
+                     : redirect(context, "/admin/login");
+    return std::nullopt;
+  }
+  const auto role = domain::parse_staff_role(staff->role);
+  if (!role || !domain::role_allows(*role, permission)) {
+    refusal = json_error(context, make_error(ErrorKind::forbidden, "staff.role_forbidden"));
+    return std::nullopt;
+  }
+  return staff;
+}
+
 void App::set_session_cookie(RequestContext& context, std::string_view name, const service::SignedIn& signed_in) {
   CookieOptions options;
   options.max_age_seconds = static_cast<int>((signed_in.expires_at - clock_.now()).count());
   options.secure = to_std(context.request["X-Forwarded-Proto"]) == "https";
   context.set_cookies.push_back(format_set_cookie(name, signed_in.token, options));
   context.cookies[std::string(name)] = signed_in.token;
-  if (is_supported_language(signed_in.language) && signed_in.language != context.language) {
+
+  // A language chosen on this browser before signing in wins and is
+  // remembered on the account; without one, the account's language applies.
+  const std::string chosen = context.cookie(kLanguageCookie);
+  if (is_supported_language(chosen)) {
+    if (chosen != signed_in.language) {
+      if (name == kStaffSessionCookie) {
+        store_.set_staff_language(signed_in.subject_id, chosen);
+      } else {
+        store_.set_account_language(signed_in.subject_id, chosen);
+      }
+    }
+  } else if (is_supported_language(signed_in.language) && signed_in.language != context.language) {
     set_language_cookie(context, signed_in.language);
   }
 }

@@ -13,10 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "domain/staff_role.h"
 #include "service/account_service.h"
 #include "service/captcha_service.h"
 #include "service/clock.h"
 #include "service/config.h"
+#include "service/divisions.h"
+#include "service/profile_service.h"
 #include "service/rate_limiter.h"
 #include "store/store.h"
 #include "web/beast.h"
@@ -57,8 +60,9 @@ class App {
       service::AdjustableClock* test_clock);
 
   Response handle(Request&& request, const std::string& client_address);
-  // The answer to a request that could not be read at all.
-  Response read_error(http::status status, const std::string& code);
+  // The answer to a request that could not be read completely; `headers`
+  // are its header fields when they were read, else null.
+  Response read_error(http::status status, const std::string& code, const Request* headers);
 
   void add_route(http::verb method, std::string pattern, Handler handler);
 
@@ -74,6 +78,10 @@ class App {
   // Session lookups from the request's cookies.
   std::optional<store::Account> current_account(RequestContext& context);
   std::optional<store::Staff> current_staff(RequestContext& context);
+  // The signed-in staff member if their role grants `permission`. Otherwise
+  // nullopt, and `refusal` holds the answer: 401 (or the login page) when
+  // nobody is signed in, 403 when the role lacks the permission.
+  std::optional<store::Staff> staff_with(RequestContext& context, domain::Permission permission, Response& refusal);
   void set_session_cookie(RequestContext& context, std::string_view name, const service::SignedIn& signed_in);
   void clear_cookie(RequestContext& context, std::string_view name);
   void set_language_cookie(RequestContext& context, const std::string& language);
@@ -90,6 +98,8 @@ class App {
   const service::TimeZone& zone() const { return zone_; }
   service::CaptchaService& captchas() { return captchas_; }
   service::AccountService& accounts() { return accounts_; }
+  service::ProfileService& profiles() { return profiles_; }
+  const service::Divisions& divisions() const { return divisions_; }
   const Catalogs& catalogs() const { return catalogs_; }
   Metrics& metrics() { return metrics_; }
 
@@ -104,6 +114,8 @@ class App {
   Response dispatch(RequestContext& context, std::string& route_name);
   Response finish(RequestContext& context, Response response);
   std::optional<Error> check_cross_site(RequestContext& context, bool is_api) const;
+  // "GET, HEAD, POST" for the routes whose pattern matches these segments.
+  std::string allowed_methods(const std::vector<std::string>& segments) const;
 
   service::Config config_;
   store::Store& store_;
@@ -112,6 +124,8 @@ class App {
   service::TimeZone zone_;
   service::CaptchaService captchas_;
   service::AccountService accounts_;
+  service::Divisions divisions_;
+  service::ProfileService profiles_;
   service::RateLimiter rate_limiter_;
   Catalogs catalogs_;
   Templates templates_;
@@ -124,6 +138,8 @@ void register_system_routes(App& app);
 void register_account_api(App& app);
 void register_account_pages(App& app);
 void register_staff_routes(App& app);
+void register_admin_routes(App& app);
+void register_profile_routes(App& app);
 
 }  // namespace yizhan::web
 

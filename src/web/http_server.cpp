@@ -130,13 +130,17 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
     bool keep_alive = false;
     if (error) {
       // Answer what the client can act on; drop the rest silently.
+      // Beast reports an oversized Content-Length before it marks the header
+      // done, so pass what was parsed: at worst some fields are missing.
+      const Request* headers = &parser.get();
       if (error == http::error::body_limit) {
-        response = read_error_handler_(http::status::payload_too_large, "request.too_large");
+        response = read_error_handler_(http::status::payload_too_large, "request.too_large", headers);
       } else if (error == http::error::header_limit) {
-        response = read_error_handler_(http::status::request_header_fields_too_large, "request.headers_too_large");
+        response = read_error_handler_(http::status::request_header_fields_too_large, "request.headers_too_large",
+                                       nullptr);
       } else if (error.category() == beast::http::make_error_code(http::error::bad_target).category() &&
                  error != http::error::end_of_stream && error != http::error::partial_message) {
-        response = read_error_handler_(http::status::bad_request, "request.malformed");
+        response = read_error_handler_(http::status::bad_request, "request.malformed", headers);
       } else {
         break;
       }

@@ -28,8 +28,11 @@ struct ServerLimits {
 
 // Called on a worker thread for every request that was read completely.
 using RequestHandler = std::function<Response(Request&& request, const std::string& client_address)>;
-// Builds the answer to a request that could not be read (too large, malformed).
-using ReadErrorHandler = std::function<Response(http::status status, const std::string& code)>;
+// Builds the answer to a request that could not be read (too large,
+// malformed). `headers` holds the header fields parsed so far, so the
+// answer can follow the request's language; null when there are none.
+using ReadErrorHandler =
+    std::function<Response(http::status status, const std::string& code, const Request* headers)>;
 
 class HttpServer {
  public:

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -49,8 +50,10 @@ bool is_supported_language(std::string_view language) {
 
 std::string negotiate_language(std::string_view cookie, std::string_view accept_language, const std::string& fallback) {
   if (is_supported_language(cookie)) return std::string(cookie);
-  // Ranges in the order given; q-values are rarely other than descending,
-  // and ranges with q=0 are skipped.
+  // The supported range with the highest q-value wins; among equal ones the
+  // first listed. q=0 means "not this one".
+  std::string best;
+  double best_quality = 0;
   std::size_t start = 0;
   while (start < accept_language.size()) {
     auto end = accept_language.find(',', start);
@@ -61,14 +64,23 @@ std::string negotiate_language(std::string_view cookie, std::string_view accept_
     std::string_view range = item.substr(0, semicolon);
     while (!range.empty() && range.front() == ' ') range.remove_prefix(1);
     while (!range.empty() && range.back() == ' ') range.remove_suffix(1);
+    double quality = 1.0;
     if (semicolon != std::string_view::npos) {
-      const std::string parameters(item.substr(semicolon + 1));
-      if (parameters.find("q=0") != std::string::npos && parameters.find("q=0.") == std::string::npos) continue;
+      std::string parameters(item.substr(semicolon + 1));
+      parameters.erase(std::remove(parameters.begin(), parameters.end(), ' '), parameters.end());
+      if (parameters.rfind("q=", 0) == 0) {
+        char* parsed_end = nullptr;
+        quality = std::strtod(parameters.c_str() + 2, &parsed_end);
+        if (parsed_end == parameters.c_str() + 2 || quality < 0 || quality > 1) quality = 0;
+      }
     }
     const std::string match = match_language_range(range);
-    if (!match.empty()) return match;
+    if (!match.empty() && quality > best_quality) {
+      best = match;
+      best_quality = quality;
+    }
   }
-  return fallback;
+  return best.empty() ? fallback : best;
 }
 
 Catalogs::Catalogs(const std::string& directory) {

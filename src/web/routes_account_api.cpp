@@ -20,15 +20,16 @@ std::string png_data_url(const std::string& png) {
 }  // namespace
 
 nlohmann::json account_summary(App& app, const store::Account& account) {
-  (void)app;
+  const auto profile = app.profiles().find(account.id);
   return {
       {"account_id", account.id},
       {"id_type", account.id_type},
       {"id_number_masked", domain::mask_id_number(account.id_number)},
+      {"name", profile ? profile->name : std::string()},
       {"language", account.language},
-      // Personal information, bookings and no-shows are not built yet, so
-      // every account is still at the start of the journey.
-      {"review_status", "none"},
+      {"review_status", service::ProfileService::review_status(profile)},
+      // TODO: no-shows, bans and bookings come with the booking engine;
+      // until then every account has none of them.
       {"no_show_count", 0},
       {"banned_until", nullptr},
       {"active_booking", nullptr},

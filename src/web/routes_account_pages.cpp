@@ -56,6 +56,14 @@ http::status status_of(const Error& error) {
   }
 }
 
+// A page that answers a rate limit or lock says when to retry, as the API does.
+Response with_retry_after(Response response, const std::optional<Error>& error) {
+  if (error && error->retry_after_seconds > 0) {
+    response.set(http::field::retry_after, std::to_string(error->retry_after_seconds));
+  }
+  return response;
+}
+
 std::string form_value(RequestContext& context, const std::string& name) {
   const auto found = context.form.find(name);
   return found == context.form.end() ? std::string() : found->second;
@@ -64,13 +72,15 @@ std::string form_value(RequestContext& context, const std::string& name) {
 Response render_login(App& app, RequestContext& context, const std::optional<Error>& error) {
   auto page = form_data(app, context, form_value(context, "id_type"), form_value(context, "id_number"), error);
   if (context.query.count("switched")) page.set("notice", app.catalogs().text(context.language, "switched_notice"));
-  return app.page(context, "login", "login_title", page, error ? status_of(*error) : http::status::ok);
+  return with_retry_after(app.page(context, "login", "login_title", page, error ? status_of(*error) : http::status::ok),
+                          error);
 }
 
 Response render_register(App& app, RequestContext& context, const std::optional<Error>& error) {
   auto page = form_data(app, context, form_value(context, "id_type"), form_value(context, "id_number"), error);
   page.set("consent_checked", form_value(context, "consent") == "on");
-  return app.page(context, "register", "register_title", page, error ? status_of(*error) : http::status::ok);
+  return with_retry_after(
+      app.page(context, "register", "register_title", page, error ? status_of(*error) : http::status::ok), error);
 }
 
 }  // namespace
@@ -122,21 +132,31 @@ void register_account_pages(App& app) {
     auto signed_in = app.accounts().register_account(request);
     if (!signed_in) return render_register(app, context, signed_in.error());
     app.set_session_cookie(context, kSessionCookie, signed_in.value());
-    // TODO: open the personal-information form here once it exists; until
-    // then registration lands in the personal center.
-    return app.redirect(context, "/me?registered=1");
+    // As in the original system: registering logs in and opens the
+    // personal-information form.
+    return app.redirect(context, "/me/profile?registered=1");
   });
 
   app.add_route(http::verb::get, "/me", [&app](RequestContext& context) {
     const auto account = app.current_account(context);
     if (!account) return app.redirect(context, "/login");
+    const auto profile = app.profiles().find(account->id);
+    const std::string status = service::ProfileService::review_status(profile);
     data page;
+    page.set("name", profile ? profile->name : std::string());
     page.set("id_type_label", app.catalogs().text(context.language, "id_type_" + account->id_type));
     page.set("id_number_masked", domain::mask_id_number(account->id_number));
-    page.set("review_status", app.catalogs().text(context.language, "review_status_none"));
+    page.set("review_status", app.catalogs().text(context.language, "review_status_" + status));
+    page.set("review_status_code", status);
+    if (profile && !profile->reject_reason.empty() && status != "approved") {
+      page.set("reject_reason", app.catalogs().text(context.language, "reject_reason_" + profile->reject_reason));
+      page.set("reject_note", profile->reject_note);
+    }
     page.set("no_show_count", "0");
     if (context.query.count("registered")) {
       page.set("notice", app.catalogs().text(context.language, "registered_notice"));
+    } else if (context.query.count("submitted")) {
+      page.set("notice", app.catalogs().text(context.language, "profile_submitted_notice"));
     }
     return app.page(context, "me", "me_title", page);
   });

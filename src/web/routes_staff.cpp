@@ -26,7 +26,11 @@ Response render_staff_login(App& app, RequestContext& context, const std::option
                       : error->kind == ErrorKind::rate_limited      ? http::status::too_many_requests
                       : error->kind == ErrorKind::unauthenticated   ? http::status::unauthorized
                                                                     : http::status::unprocessable_entity;
-  return app.page(context, "admin_login", "admin_login_title", page, status);
+  Response response = app.page(context, "admin_login", "admin_login_title", page, status);
+  if (error && error->retry_after_seconds > 0) {
+    response.set(http::field::retry_after, std::to_string(error->retry_after_seconds));
+  }
+  return response;
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // Starts the real yizhan binary on a free loopback port with a temporary
 // SQLite file, and offers a small HTTP client with a cookie jar.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,7 +40,9 @@ export function runCli(args, input = '') {
   }
 }
 
-export async function startServer(settings = {}) {
+// `settings` are config file keys (see src/service/config.h). The server
+// runs with --test-mode unless `options.testMode` is false.
+export async function startServer(settings = {}, { testMode = true } = {}) {
   const directory = mkdtempSync(join(tmpdir(), 'yizhan-test-'));
   const dbPath = join(directory, 'yizhan.sqlite');
   const configPath = join(directory, 'yizhan.conf');
@@ -47,7 +50,8 @@ export async function startServer(settings = {}) {
   writeFileSync(configPath, Object.entries(merged).map(([key, value]) => `${key} = ${value}`).join('\n') + '\n');
 
   const port = await freePort();
-  const child = spawn(binary, ['serve', '--db', dbPath, '--listen', `127.0.0.1:${port}`, '--test-mode',
+  const modeFlags = testMode ? ['--test-mode'] : [];
+  const child = spawn(binary, ['serve', '--db', dbPath, '--listen', `127.0.0.1:${port}`, ...modeFlags,
     '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   child.stdout.on('data', (chunk) => { logs += chunk; });
@@ -170,4 +174,106 @@ export function uniqueHomeReturnPermit() {
   sequence += 1;
   const digits = String((process.pid * 1000 + sequence) % 100000000).padStart(8, '0');
   return `H${digits}`;
+}
+
+// Send `data` (a string or Buffer, sent as is) over a new TCP connection and
+// collect the reply until the server closes the connection or `timeoutMs`
+// passes. For requests that fetch() would normalise or refuse to send.
+// Returns { status, head, headers, body, closedByServer }; status is 0 when
+// nothing parseable came back.
+export function rawRequest(port, data, { timeoutMs = 5000 } = {}) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks = [];
+    let closedByServer = false;
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      const head = split < 0 ? text : text.slice(0, split);
+      const body = split < 0 ? '' : text.slice(split + 4);
+      const statusMatch = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      const headers = {};
+      for (const line of head.split('\r\n').slice(1)) {
+        const colon = line.indexOf(':');
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      resolve({ status: statusMatch ? Number(statusMatch[1]) : 0, head, headers, body, closedByServer });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('end', () => { closedByServer = true; finish(); });
+    socket.on('close', finish);
+    // A reset after the reply still leaves the reply in `chunks`.
+    socket.on('error', finish);
+    socket.write(data);
+  });
+}
+
+// Run one SQL statement on a test server's SQLite file with the sqlite3
+// shell (Debian package sqlite3) and return the rows as objects. Reading
+// while the server runs is safe because the store uses WAL.
+export function queryDatabase(dbPath, sql) {
+  const output = execFileSync('sqlite3', ['-json', dbPath, sql], { encoding: 'utf8' });
+  return output.trim() === '' ? [] : JSON.parse(output);
+}
+
+// Count the rows of `table` in a test server's database.
+export function countRows(dbPath, table) {
+  return queryDatabase(dbPath, `SELECT count(*) AS n FROM ${table}`)[0].n;
+}
+
+// Set the test-mode clock of the server at `baseUrl`; `instant` is a Date or
+// an RFC 3339 string. Returns the server's new "now" as a Date.
+export async function setClock(baseUrl, instant) {
+  const now = instant instanceof Date ? instant.toISOString() : instant;
+  const response = await new Client(baseUrl).request('PUT', '/api/v1/test/clock', { json: { now } });
+  if (response.status !== 200) throw new Error(`setting the clock failed: ${response.status} ${response.text}`);
+  return new Date(response.json.now);
+}
+
+// Move the test-mode clock forward by `seconds` from the server's current
+// time. Returns the server's new "now" as a Date.
+export async function advanceClock(baseUrl, seconds) {
+  const response = await new Client(baseUrl).request('GET', '/api/v1/test/clock');
+  if (response.status !== 200) throw new Error(`reading the clock failed: ${response.status} ${response.text}`);
+  return setClock(baseUrl, new Date(Date.parse(response.json.now) + seconds * 1000));
+}
+
+// The message catalog of `language` as shipped in share/i18n: { ui, errors },
+// merged from the language's folder of JSON files the way the server merges
+// them (or read from a single <language>.json file).
+export function catalog(language) {
+  const folder = join(repoRoot, 'share', 'i18n', language);
+  const files = existsSync(folder)
+    ? readdirSync(folder).filter((name) => name.endsWith('.json')).sort().map((name) => join(folder, name))
+    : [`${folder}.json`];
+  const merged = { ui: {}, errors: {} };
+  for (const file of files) {
+    const document = JSON.parse(readFileSync(file, 'utf8'));
+    Object.assign(merged.ui, document.ui ?? {});
+    Object.assign(merged.errors, document.errors ?? {});
+  }
+  return merged;
+}
+
+// Assert that `response` is a JSON API error with this status, code and
+// field (null when the error names no field), in the documented shape
+// {"error": {"code", "message", "field"}} with a non-empty message.
+export function assertApiError(response, { status, code, field = null }, context = '') {
+  const where = context ? ` (${context})` : '';
+  assert.equal(response.status, status, `status${where}; body: ${response.text.slice(0, 300)}`);
+  assert.ok(response.json, `body is JSON${where}; body: ${response.text.slice(0, 300)}`);
+  assert.equal(typeof response.json.error, 'object', `body is {"error": {...}}${where}; body: ${response.text.slice(0, 300)}`);
+  assert.deepEqual(Object.keys(response.json).sort(), ['error'], `only "error" at the top level${where}`);
+  assert.deepEqual(Object.keys(response.json.error).sort(), ['code', 'field', 'message'],
+    `error members${where}`);
+  assert.equal(response.json.error.code, code, `error code${where}`);
+  assert.equal(response.json.error.field, field, `error field${where}`);
+  assert.equal(typeof response.json.error.message, 'string', `message is a string${where}`);
+  assert.ok(response.json.error.message.length > 0, `message is not empty${where}`);
 }

@@ -54,7 +54,8 @@ TEST(NegotiateLanguage, MapsRegionalChineseTags) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"zh-TW", "zh-Hant"}, {"zh-HK,zh;q=0.9", "zh-Hant"}, {"zh-Hant-HK", "zh-Hant"}, {"zh-CN", "zh-Hans"},
       {"zh", "zh-Hans"},    {"en-GB,en;q=0.8", "en"},      {"fr, en;q=0.5", "en"},  {"fr", "zh-Hant"},
-      {"en;q=0, zh-CN", "zh-Hans"}, {"", "zh-Hant"}};
+      {"en;q=0, zh-CN", "zh-Hans"}, {"", "zh-Hant"}, {"en;q=0.5, zh-TW;q=0.9", "zh-Hant"},
+      {"zh-CN;q=0.0, en;q=0.1", "en"}, {"en;q=abc", "zh-Hant"}};
   for (const auto& [header, expected] : cases) EXPECT_EQ(negotiate_language("", header, "zh-Hant"), expected) << header;
 }
 

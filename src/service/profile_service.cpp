@@ -1,0 +1,136 @@
+#include "service/profile_service.h"
+
+#include "domain/id_document.h"
+#include "domain/profile.h"
+
+namespace yizhan::service {
+namespace {
+
+domain::ProfileInput input_of(const store::Profile& profile) {
+  domain::ProfileInput input;
+  input.name = profile.name;
+  input.gender = profile.gender;
+  input.birth_date = profile.birth_date;
+  input.hk_mobile = profile.hk_mobile;
+  input.mainland_mobile = profile.mainland_mobile;
+  input.destination_code = profile.destination_code;
+  input.consent = profile.consent;
+  return input;
+}
+
+void copy_input(const domain::ProfileInput& input, store::Profile& profile) {
+  profile.name = input.name;
+  profile.gender = input.gender;
+  profile.birth_date = input.birth_date;
+  profile.hk_mobile = input.hk_mobile;
+  profile.mainland_mobile = input.mainland_mobile;
+  profile.destination_code = input.destination_code;
+  profile.consent = input.consent;
+}
+
+bool same_fields(const store::Profile& left, const store::Profile& right) {
+  return left.name == right.name && left.gender == right.gender && left.birth_date == right.birth_date &&
+         left.hk_mobile == right.hk_mobile && left.mainland_mobile == right.mainland_mobile &&
+         left.destination_code == right.destination_code && left.consent == right.consent;
+}
+
+}  // namespace
+
+ProfileService::ProfileService(store::Store& store, const Clock& clock, const TimeZone& zone,
+                               const Divisions& divisions)
+    : store_(store), clock_(clock), zone_(zone), divisions_(divisions) {}
+
+std::optional<store::Profile> ProfileService::find(std::int64_t account_id) { return store_.find_profile(account_id); }
+
+std::string ProfileService::review_status(const std::optional<store::Profile>& profile) {
+  return profile ? profile->status : "none";
+}
+
+std::vector<Error> ProfileService::check_destination(const std::string& code, bool required) const {
+  if (code.empty() && !required) return {};
+  // The format rule already ran; here the code must name a real county-level
+  // division (or a city without counties) of the loaded data.
+  if (!code.empty() && !divisions_.is_destination(code)) {
+    return {make_error(ErrorKind::invalid, "profile.destination_unknown", "destination_code")};
+  }
+  return {};
+}
+
+ProfileOutcome ProfileService::save_draft(const store::Account& account, const ProfileChanges& changes) {
+  const auto existing = store_.find_profile(account.id);
+  store::Profile profile = existing.value_or(store::Profile{});
+  profile.account_id = account.id;
+
+  domain::ProfileInput input = input_of(profile);
+  if (changes.name) input.name = *changes.name;
+  if (changes.gender) input.gender = *changes.gender;
+  if (changes.birth_date) input.birth_date = *changes.birth_date;
+  if (changes.hk_mobile) input.hk_mobile = *changes.hk_mobile;
+  if (changes.mainland_mobile) input.mainland_mobile = *changes.mainland_mobile;
+  if (changes.destination_code) input.destination_code = *changes.destination_code;
+  if (changes.consent) input.consent = *changes.consent;
+  domain::normalize_profile(input);
+
+  const auto id_type = domain::parse_id_type(account.id_type);
+  const auto today = zone_.to_local(clock_.now()).date;
+  ProfileOutcome outcome;
+  outcome.errors = domain::validate_profile_draft(input, *id_type, account.id_number, today);
+  if (outcome.errors.empty()) {
+    outcome.errors = check_destination(input.destination_code, false);
+  }
+  if (!outcome.ok()) return outcome;
+
+  store::Profile updated = profile;
+  copy_input(input, updated);
+  if (existing && same_fields(*existing, updated)) {
+    // Saving what is already stored keeps the review state.
+    outcome.profile = *existing;
+    return outcome;
+  }
+  const auto now = clock_.now().time_since_epoch().count();
+  if (updated.consent && !profile.consent) updated.consent_at = now;
+  if (!updated.consent) updated.consent_at = 0;
+  // Any change needs a new review; a rejection's reason stays visible until
+  // the next decision.
+  updated.status = "draft";
+  updated.submitted_at = 0;
+  updated.updated_at = now;
+  outcome.profile = store_.save_profile(updated);
+  return outcome;
+}
+
+ProfileOutcome ProfileService::submit(const store::Account& account) {
+  ProfileOutcome outcome;
+  auto profile = store_.find_profile(account.id);
+  if (!profile) {
+    // Report every missing field, as for an empty form.
+    domain::ProfileInput empty;
+    const auto id_type = domain::parse_id_type(account.id_type);
+    outcome.errors = domain::validate_profile_complete(empty, *id_type, account.id_number,
+                                                       zone_.to_local(clock_.now()).date);
+    return outcome;
+  }
+  if (profile->status == "pending") {
+    outcome.errors.push_back(make_error(ErrorKind::conflict, "profile.already_pending"));
+    return outcome;
+  }
+  if (profile->status == "approved") {
+    outcome.errors.push_back(make_error(ErrorKind::conflict, "profile.already_approved"));
+    return outcome;
+  }
+
+  const auto id_type = domain::parse_id_type(account.id_type);
+  const auto today = zone_.to_local(clock_.now()).date;
+  outcome.errors = domain::validate_profile_complete(input_of(*profile), *id_type, account.id_number, today);
+  if (outcome.errors.empty()) outcome.errors = check_destination(profile->destination_code, true);
+  if (!outcome.ok()) return outcome;
+
+  const auto now = clock_.now().time_since_epoch().count();
+  profile->status = "pending";
+  profile->submitted_at = now;
+  profile->updated_at = now;
+  outcome.profile = store_.save_profile(*profile);
+  return outcome;
+}
+
+}  // namespace yizhan::service
