@@ -24,6 +24,12 @@ std::string answer_digest(const std::string& id, const std::string& answer) {
 
 }  // namespace
 
+std::string CaptchaService::answer_digest_for(const std::string& id, const std::string& answer) {
+  return answer_digest(id, answer);
+}
+
+bool CaptchaService::is_test_answer(const std::string& answer) { return answer == kTestModeAnswer; }
+
 CaptchaService::CaptchaService(store::Store& store, const Clock& clock, int lifetime_seconds, bool test_mode)
     : store_(store), clock_(clock), lifetime_seconds_(lifetime_seconds), test_mode_(test_mode) {}
 

@@ -23,6 +23,11 @@ class CaptchaService {
   CaptchaService(store::Store& store, const Clock& clock, int lifetime_seconds, bool test_mode);
 
   IssuedCaptcha issue();
+  // The digest stored for `id` when `answer` is its answer; lets a store
+  // transaction check an answer while it consumes the captcha.
+  static std::string answer_digest_for(const std::string& id, const std::string& answer);
+  // True for test mode's fixed answer (only meaningful when test mode is on).
+  static bool is_test_answer(const std::string& answer);
   // Consume the captcha `id` and check `answer` against it (case-insensitive).
   Check verify(const std::string& id, const std::string& answer);
 

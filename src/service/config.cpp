@@ -36,6 +36,27 @@ bool parse_bool(const std::string& key, const std::string& value) {
 
 }  // namespace
 
+int parse_time_of_day(const std::string& text) {
+  if (text.size() != 5 || text[2] != ':') return -1;
+  for (std::size_t i : {0, 1, 3, 4}) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+  }
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  // 24:00 is allowed as the end of the day.
+  if (minutes > 59 || hours > 24 || (hours == 24 && minutes != 0)) return -1;
+  return hours * 3600 + minutes * 60;
+}
+
+domain::BookingPolicy booking_policy(const Config& config) {
+  domain::BookingPolicy policy;
+  policy.opens_at = std::chrono::seconds(parse_time_of_day(config.booking_opens_at));
+  policy.closes_at = std::chrono::seconds(parse_time_of_day(config.booking_closes_at));
+  policy.window_days = config.booking_window_days;
+  policy.cancel_days_before = config.cancel_days_before;
+  return policy;
+}
+
 bool apply_config_value(Config& config, const std::string& key, const std::string& value) {
   constexpr int kMaxInt = 1'000'000'000;
   if (key == "listen") {
@@ -85,6 +106,13 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.register_rate_per_minute = parse_int(key, value, 1, kMaxInt);
   } else if (key == "captcha_rate_per_minute") {
     config.captcha_rate_per_minute = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "booking_opens_at" || key == "booking_closes_at") {
+    if (parse_time_of_day(value) < 0) throw std::invalid_argument(key + " must be HH:MM, not '" + value + "'");
+    (key == "booking_opens_at" ? config.booking_opens_at : config.booking_closes_at) = value;
+  } else if (key == "booking_window_days") {
+    config.booking_window_days = parse_int(key, value, 1, 60);
+  } else if (key == "cancel_days_before") {
+    config.cancel_days_before = parse_int(key, value, 0, 60);
   } else if (key == "password_memory_kib") {
     config.password_memory_kib = static_cast<std::uint64_t>(parse_int(key, value, 8, 4 << 20));
   } else if (key == "password_passes") {

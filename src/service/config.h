@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "domain/booking_rules.h"
+
 namespace yizhan::service {
 
 struct Config {
@@ -39,10 +41,21 @@ struct Config {
   int register_rate_per_minute = 10;
   int captcha_rate_per_minute = 60;
 
+  // Booking policy. Times are local "HH:MM" in `zone`.
+  std::string booking_opens_at = "10:00";
+  std::string booking_closes_at = "20:00";
+  int booking_window_days = 7;  // today and the next 6 days
+  int cancel_days_before = 2;   // cancel on D-2 at the latest
+
   // Argon2id cost (OWASP password storage guidance: 19 MiB, 2 passes, 1 lane).
   std::uint64_t password_memory_kib = 19 * 1024;
   std::uint64_t password_passes = 2;
 };
+
+// Seconds since midnight for "HH:MM" (00:00 to 24:00), or -1.
+int parse_time_of_day(const std::string& text);
+
+domain::BookingPolicy booking_policy(const Config& config);
 
 // Apply `key = value` lines ('#' starts a comment) from `path` onto `config`.
 // Throws std::runtime_error naming the file, line and key on any bad line.

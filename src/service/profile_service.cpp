@@ -57,6 +57,12 @@ std::vector<Error> ProfileService::check_destination(const std::string& code, bo
 }
 
 ProfileOutcome ProfileService::save_draft(const store::Account& account, const ProfileChanges& changes) {
+  ProfileOutcome outcome;
+  // While a booking is active it carries this information; it stays fixed.
+  if (store_.find_active_booking(account.id, format_date(zone_.to_local(clock_.now()).date))) {
+    outcome.errors.push_back(make_error(ErrorKind::conflict, "profile.locked_by_booking"));
+    return outcome;
+  }
   const auto existing = store_.find_profile(account.id);
   store::Profile profile = existing.value_or(store::Profile{});
   profile.account_id = account.id;
@@ -73,7 +79,6 @@ ProfileOutcome ProfileService::save_draft(const store::Account& account, const P
 
   const auto id_type = domain::parse_id_type(account.id_type);
   const auto today = zone_.to_local(clock_.now()).date;
-  ProfileOutcome outcome;
   outcome.errors = domain::validate_profile_draft(input, *id_type, account.id_number, today);
   if (outcome.errors.empty()) {
     outcome.errors = check_destination(input.destination_code, false);

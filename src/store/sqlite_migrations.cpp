@@ -92,6 +92,57 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )SQL"},
+      {3, "stations, daily quotas, bookings", R"SQL(
+CREATE TABLE stations (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  address TEXT NOT NULL DEFAULT '',
+  district TEXT NOT NULL DEFAULT '',
+  rooms INTEGER NOT NULL DEFAULT 0 CHECK (rooms >= 0),
+  active INTEGER NOT NULL DEFAULT 1
+);
+-- A fresh database has one station, so quotas can be set at once.
+INSERT INTO stations (name) VALUES ('Default station');
+
+-- The rooms of one station offered on one date. `booked` counts confirmed
+-- bookings (entered and no-show ones too: the room was taken) and can never
+-- exceed `quota`: the CHECK is the last line of defence against overselling.
+CREATE TABLE day_quotas (
+  date TEXT NOT NULL,
+  station_id INTEGER NOT NULL REFERENCES stations (id),
+  quota INTEGER NOT NULL CHECK (quota >= 0),
+  booked INTEGER NOT NULL DEFAULT 0 CHECK (booked >= 0 AND booked <= quota),
+  PRIMARY KEY (date, station_id)
+);
+
+-- The last booking sequence handed out per date; never reused.
+CREATE TABLE day_sequences (
+  date TEXT PRIMARY KEY,
+  last_sequence INTEGER NOT NULL CHECK (last_sequence BETWEEN 1 AND 9999)
+);
+
+CREATE TABLE bookings (
+  id INTEGER PRIMARY KEY,
+  booking_number TEXT NOT NULL UNIQUE,
+  date TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES accounts (id),
+  station_id INTEGER NOT NULL REFERENCES stations (id),
+  status TEXT NOT NULL CHECK (status IN ('confirmed', 'cancelled', 'entered', 'no_show')),
+  created_at INTEGER NOT NULL,
+  cancelled_at INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
+  id_type TEXT NOT NULL,
+  id_number TEXT NOT NULL,
+  destination_code TEXT NOT NULL,
+  UNIQUE (date, sequence)
+);
+CREATE UNIQUE INDEX bookings_idempotency ON bookings (account_id, idempotency_key) WHERE idempotency_key <> '';
+CREATE INDEX bookings_account ON bookings (account_id, date);
+CREATE INDEX bookings_identity ON bookings (id_type, id_number, status, date);
+CREATE INDEX bookings_date ON bookings (date, status);
+)SQL"},
   };
   return migrations;
 }

@@ -64,25 +64,6 @@ Profile read_profile(SqliteStatement& row, int first = 0) {
   return profile;
 }
 
-void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry) {
-  auto insert = connection.prepare(
-      "INSERT INTO audit_log (at, staff_id, staff_username, action, target_type, target_id, before_json, after_json) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, entry.at);
-  if (entry.staff_id) {
-    insert.bind(2, entry.staff_id);
-  } else {
-    insert.bind_null(2);
-  }
-  insert.bind(3, entry.staff_username)
-      .bind(4, entry.action)
-      .bind(5, entry.target_type)
-      .bind(6, entry.target_id)
-      .bind(7, entry.before_json)
-      .bind(8, entry.after_json)
-      .run();
-}
-
 // Shared part of the review queue queries: the profile, the account's
 // document, and how many other accounts carry the same number.
 constexpr std::string_view kReviewSelect =
@@ -104,6 +85,25 @@ ReviewItem read_review(SqliteStatement& row) {
 std::string_view kind_name(SessionKind kind) { return kind == SessionKind::staff ? "staff" : "account"; }
 
 }  // namespace
+
+void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry) {
+  auto insert = connection.prepare(
+      "INSERT INTO audit_log (at, staff_id, staff_username, action, target_type, target_id, before_json, after_json) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  insert.bind(1, entry.at);
+  if (entry.staff_id) {
+    insert.bind(2, entry.staff_id);
+  } else {
+    insert.bind_null(2);
+  }
+  insert.bind(3, entry.staff_username)
+      .bind(4, entry.action)
+      .bind(5, entry.target_type)
+      .bind(6, entry.target_id)
+      .bind(7, entry.before_json)
+      .bind(8, entry.after_json)
+      .run();
+}
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
   const auto parent = std::filesystem::path(path_).parent_path();

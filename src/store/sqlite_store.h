@@ -13,6 +13,9 @@
 
 namespace yizhan::store {
 
+// Append one audit entry on `connection`, inside the caller's transaction.
+void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry);
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::string path);
@@ -59,6 +62,20 @@ class SqliteStore final : public Store {
 
   void append_audit(const AuditEntry& entry) override;
   std::vector<AuditEntry> list_audit(const AuditFilter& filter) override;
+
+  std::vector<Station> list_stations() override;
+  std::int64_t insert_station(const Station& station, const AuditEntry& audit) override;
+  bool update_station(const Station& station, const AuditEntry& audit) override;
+  QuotaResult set_quota(const std::string& date, std::int64_t station_id, int quota,
+                        const AuditEntry& audit) override;
+  std::vector<DayQuota> list_quotas(const std::string& from, const std::string& to) override;
+  std::vector<DayTotals> day_totals(const std::string& from, const std::string& to) override;
+
+  std::vector<BookingOutcome> book(const std::vector<BookingAttempt>& attempts) override;
+  std::optional<Booking> find_booking(const std::string& booking_number) override;
+  std::vector<Booking> list_bookings(std::int64_t account_id) override;
+  std::optional<Booking> find_active_booking(std::int64_t account_id, const std::string& today) override;
+  CancelResult cancel_booking(const std::string& booking_number, std::int64_t account_id, std::int64_t now) override;
 
   LoginThrottle find_login_throttle(const std::string& key) override;
   LoginThrottle record_login_failure(const std::string& key, std::int64_t now, int max_failures,

@@ -137,6 +137,86 @@ struct AuditFilter {
 
 enum class DecisionOutcome { decided, stale };
 
+struct Station {
+  std::int64_t id = 0;
+  std::string name;
+  std::string address;
+  std::string district;
+  int rooms = 0;
+  bool active = true;
+};
+
+// Rooms of one station on one date.
+struct DayQuota {
+  std::string date;  // YYYY-MM-DD
+  std::int64_t station_id = 0;
+  int quota = 0;
+  int booked = 0;
+};
+
+// One date over all stations, for availability and publicity.
+struct DayTotals {
+  std::string date;
+  int quota = 0;
+  int booked = 0;
+  int entered = 0;
+  int no_show = 0;
+};
+
+struct Booking {
+  std::int64_t id = 0;
+  std::string booking_number;
+  std::string date;
+  int sequence = 0;
+  std::int64_t account_id = 0;
+  std::int64_t station_id = 0;
+  std::string status;  // confirmed, cancelled, entered, no_show
+  std::int64_t created_at = 0;
+  std::int64_t cancelled_at = 0;
+  std::string idempotency_key;
+  // The applicant as at booking time: a booking is not transferable.
+  std::string name;
+  std::string id_type;
+  std::string id_number;
+  std::string destination_code;
+};
+
+// One request to book, as the booking writer hands it to the store.
+struct BookingAttempt {
+  std::int64_t account_id = 0;
+  std::string date;             // YYYY-MM-DD, already checked against the window
+  std::string today;            // YYYY-MM-DD: bookings dated before it are over
+  std::int64_t now = 0;
+  std::string idempotency_key;  // "" when the client sent none
+  // The captcha is consumed in the booking's own transaction. With an empty
+  // expected digest any answer passes (test mode's fixed answer).
+  std::string captcha_id;
+  std::string captcha_digest;
+  bool captcha_any_answer = false;
+  std::string name;
+  std::string id_type;
+  std::string id_number;
+  std::string destination_code;
+};
+
+enum class BookingResult {
+  confirmed,       // a new booking
+  replayed,        // the same idempotency key booked before: that booking
+  sold_out,        // no room left on the date
+  already_active,  // the account or its identity holds another active booking
+  captcha_expired,
+  captcha_wrong,
+};
+
+struct BookingOutcome {
+  BookingResult result = BookingResult::sold_out;
+  Booking booking;  // set for confirmed, replayed and already_active
+};
+
+enum class CancelResult { cancelled, not_found, not_confirmed };
+
+enum class QuotaResult { set, below_booked, unknown_station };
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -200,6 +280,31 @@ class Store {
   // Audit log, newest first.
   virtual void append_audit(const AuditEntry& entry) = 0;
   virtual std::vector<AuditEntry> list_audit(const AuditFilter& filter) = 0;
+
+  // Stations and quotas. Quota changes carry their audit entry.
+  virtual std::vector<Station> list_stations() = 0;
+  virtual std::int64_t insert_station(const Station& station, const AuditEntry& audit) = 0;
+  virtual bool update_station(const Station& station, const AuditEntry& audit) = 0;
+  // Set the quota of a station on a date; refused below what is booked.
+  virtual QuotaResult set_quota(const std::string& date, std::int64_t station_id, int quota,
+                                const AuditEntry& audit) = 0;
+  virtual std::vector<DayQuota> list_quotas(const std::string& from, const std::string& to) = 0;
+  // Totals per date over all stations, for dates in [from, to].
+  virtual std::vector<DayTotals> day_totals(const std::string& from, const std::string& to) = 0;
+
+  // Bookings. `book` decides a batch of attempts in one transaction, each on
+  // its own savepoint, in order; it returns after the commit, so every
+  // confirmation it reports is on disk.
+  virtual std::vector<BookingOutcome> book(const std::vector<BookingAttempt>& attempts) = 0;
+  virtual std::optional<Booking> find_booking(const std::string& booking_number) = 0;
+  // The account's bookings, newest date first.
+  virtual std::vector<Booking> list_bookings(std::int64_t account_id) = 0;
+  // A confirmed booking of the account dated `today` or later.
+  virtual std::optional<Booking> find_active_booking(std::int64_t account_id, const std::string& today) = 0;
+  // Cancel a confirmed booking of `account_id`; its room returns to the
+  // date's pool in the same transaction.
+  virtual CancelResult cancel_booking(const std::string& booking_number, std::int64_t account_id,
+                                      std::int64_t now) = 0;
 
   // Sign-in throttling per identity key.
   virtual LoginThrottle find_login_throttle(const std::string& key) = 0;

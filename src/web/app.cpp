@@ -68,6 +68,7 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
       accounts_(store_, clock_, zone_, config_, captchas_),
       divisions_(config_.divisions_file),
       profiles_(store_, clock_, zone_, divisions_),
+      bookings_(store_, clock_, zone_, service::booking_policy(config_), captchas_, config_.test_mode),
       catalogs_(config_.share_dir + "/i18n"),
       templates_(config_.share_dir + "/templates") {
   register_system_routes(*this);
@@ -76,6 +77,10 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
   register_staff_routes(*this);
   register_admin_routes(*this);
   register_profile_routes(*this);
+  register_booking_api(*this);
+  register_booking_pages(*this);
+  register_quota_routes(*this);
+  register_quota_pages(*this);
 }
 
 void App::add_route(http::verb method, std::string pattern, Handler handler) {

@@ -15,6 +15,7 @@
 
 #include "domain/staff_role.h"
 #include "service/account_service.h"
+#include "service/booking_service.h"
 #include "service/captcha_service.h"
 #include "service/clock.h"
 #include "service/config.h"
@@ -99,6 +100,7 @@ class App {
   service::CaptchaService& captchas() { return captchas_; }
   service::AccountService& accounts() { return accounts_; }
   service::ProfileService& profiles() { return profiles_; }
+  service::BookingService& bookings() { return bookings_; }
   const service::Divisions& divisions() const { return divisions_; }
   const Catalogs& catalogs() const { return catalogs_; }
   Metrics& metrics() { return metrics_; }
@@ -126,6 +128,7 @@ class App {
   service::AccountService accounts_;
   service::Divisions divisions_;
   service::ProfileService profiles_;
+  service::BookingService bookings_;
   service::RateLimiter rate_limiter_;
   Catalogs catalogs_;
   Templates templates_;
@@ -140,6 +143,10 @@ void register_account_pages(App& app);
 void register_staff_routes(App& app);
 void register_admin_routes(App& app);
 void register_profile_routes(App& app);
+void register_booking_api(App& app);
+void register_booking_pages(App& app);
+void register_quota_routes(App& app);
+void register_quota_pages(App& app);
 
 }  // namespace yizhan::web
 

@@ -1,0 +1,97 @@
+// BookingService: the booking engine. Availability of the booking window,
+// the booking decision (first come, first served, never over the quota),
+// the traveller's bookings, cancelling, and the public totals.
+//
+// The path of one booking, top to bottom, is book(): cheap checks that need
+// no lock (time, window, approval, a known sell-out), then the BookingWriter,
+// whose store transaction consumes the captcha and decides the attempt, and
+// returns only after the commit. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/booking_rules.h"
+#include "domain/error.h"
+#include "service/booking_writer.h"
+#include "service/captcha_service.h"
+#include "service/clock.h"
+#include "store/store.h"
+
+namespace yizhan::service {
+
+struct DayAvailability {
+  std::string date;
+  int quota = 0;
+  int booked = 0;
+  int remaining = 0;
+  bool bookable = false;
+  // Why a date cannot be booked: "" when bookable, "full" (約滿) when no room
+  // is left, "closed" (未開放) outside the open hours or without a quota.
+  std::string state;
+};
+
+struct BookingConfirmation {
+  store::Booking booking;
+  bool replayed = false;  // an earlier request with the same key booked it
+};
+
+struct Publicity {
+  std::vector<DayAvailability> open_dates;
+  std::vector<store::DayTotals> past_days;  // newest first
+};
+
+class BookingService {
+ public:
+  BookingService(store::Store& store, const Clock& clock, const TimeZone& zone, domain::BookingPolicy policy,
+                 CaptchaService& captchas, bool test_mode);
+
+  std::vector<DayAvailability> availability();
+  Publicity publicity(int past_days);
+
+  // The whole booking decision for `account`; see the class comment.
+  Result<BookingConfirmation> book(const store::Account& account, const std::string& date,
+                                   const std::string& captcha_id, const std::string& captcha_answer,
+                                   const std::string& idempotency_key);
+
+  std::vector<store::Booking> bookings_of(const store::Account& account);
+  std::optional<store::Booking> active_booking(std::int64_t account_id);
+  Result<store::Booking> cancel(const store::Account& account, const std::string& booking_number);
+
+  // Whether the traveller may cancel `booking` today (confirmed, before D-1).
+  bool cancellable(const store::Booking& booking) const;
+  std::string last_cancel_date(const store::Booking& booking) const;
+  // The next local opening instant, RFC 3339, for "opens at" notices.
+  std::string next_opening() const;
+  bool open_now() const;
+  const domain::BookingPolicy& policy() const { return policy_; }
+
+  // Forget cached counts, e.g. after an operator changed a quota.
+  void invalidate_cache();
+
+ private:
+  domain::LocalMoment local_now() const;
+  std::vector<std::string> window_dates() const;
+  // Totals per window date, at most a second old: the public pages and the
+  // sell-out shortcut read them under load without touching the store.
+  std::map<std::string, store::DayTotals> cached_totals();
+
+  store::Store& store_;
+  const Clock& clock_;
+  const TimeZone& zone_;
+  const domain::BookingPolicy policy_;
+  CaptchaService& captchas_;
+  const bool test_mode_;
+  BookingWriter writer_;
+
+  std::mutex cache_mutex_;
+  std::map<std::string, store::DayTotals> cache_;  // guarded by cache_mutex_
+  std::chrono::steady_clock::time_point cache_time_{};
+  std::string cache_today_;
+};
+
+}  // namespace yizhan::service

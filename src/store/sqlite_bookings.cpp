@@ -1,0 +1,310 @@
+// SqliteStore: stations, quotas and the booking decision.
+#include <cstdio>
+
+#include "store/sqlite_store.h"
+
+namespace yizhan::store {
+namespace {
+
+constexpr std::string_view kBookingColumns =
+    "id, booking_number, date, sequence, account_id, station_id, status, created_at, cancelled_at, "
+    "idempotency_key, name, id_type, id_number, destination_code";
+
+Booking read_booking(SqliteStatement& row) {
+  Booking booking;
+  booking.id = row.column_int(0);
+  booking.booking_number = row.column_text(1);
+  booking.date = row.column_text(2);
+  booking.sequence = static_cast<int>(row.column_int(3));
+  booking.account_id = row.column_int(4);
+  booking.station_id = row.column_int(5);
+  booking.status = row.column_text(6);
+  booking.created_at = row.column_int(7);
+  booking.cancelled_at = row.column_int(8);
+  booking.idempotency_key = row.column_text(9);
+  booking.name = row.column_text(10);
+  booking.id_type = row.column_text(11);
+  booking.id_number = row.column_text(12);
+  booking.destination_code = row.column_text(13);
+  return booking;
+}
+
+std::string select_bookings(std::string_view where) {
+  return "SELECT " + std::string(kBookingColumns) + " FROM bookings " + std::string(where);
+}
+
+// "2026-12-25" and 6 -> "202612250006".
+std::string booking_number(const std::string& date, std::int64_t sequence) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%s%s%s%04lld", date.substr(0, 4).c_str(), date.substr(5, 2).c_str(),
+                date.substr(8, 2).c_str(), static_cast<long long>(sequence));
+  return text;
+}
+
+// The booking decision for one attempt, inside the batch's transaction.
+// The captcha is consumed before the savepoint so that it stays used even
+// when the attempt fails; everything else rolls back with the savepoint.
+BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attempt) {
+  BookingOutcome outcome;
+
+  // A repeated request with the same idempotency key gets the first answer.
+  if (!attempt.idempotency_key.empty()) {
+    auto replay = connection.prepare(select_bookings("WHERE account_id = ? AND idempotency_key = ?"));
+    replay.bind(1, attempt.account_id).bind(2, attempt.idempotency_key);
+    if (replay.step()) {
+      outcome.result = BookingResult::replayed;
+      outcome.booking = read_booking(replay);
+      return outcome;
+    }
+  }
+
+  auto captcha = connection.prepare(
+      "UPDATE captchas SET used = 1 WHERE id = ? AND used = 0 AND expires_at > ? RETURNING answer_digest");
+  captcha.bind(1, attempt.captcha_id).bind(2, attempt.now);
+  if (!captcha.step()) {
+    outcome.result = BookingResult::captcha_expired;
+    return outcome;
+  }
+  const std::string digest = captcha.column_text(0);
+  while (captcha.step()) {
+  }
+  if (!attempt.captcha_any_answer && digest != attempt.captcha_digest) {
+    outcome.result = BookingResult::captcha_wrong;
+    return outcome;
+  }
+
+  connection.execute("SAVEPOINT attempt");
+  // One active booking per account, and no person in two active bookings.
+  auto active = connection.prepare(select_bookings(
+      "WHERE status = 'confirmed' AND date >= ? AND (account_id = ? OR (id_type = ? AND id_number = ?)) LIMIT 1"));
+  active.bind(1, attempt.today).bind(2, attempt.account_id).bind(3, attempt.id_type).bind(4, attempt.id_number);
+  if (active.step()) {
+    outcome.result = BookingResult::already_active;
+    outcome.booking = read_booking(active);
+    connection.execute("ROLLBACK TO attempt; RELEASE attempt");
+    return outcome;
+  }
+
+  // The station with the most rooms left takes the booking.
+  auto station = connection.prepare(
+      "SELECT station_id FROM day_quotas WHERE date = ? AND booked < quota "
+      "ORDER BY quota - booked DESC, station_id LIMIT 1");
+  station.bind(1, attempt.date);
+  if (!station.step()) {
+    outcome.result = BookingResult::sold_out;
+    connection.execute("ROLLBACK TO attempt; RELEASE attempt");
+    return outcome;
+  }
+  const std::int64_t station_id = station.column_int(0);
+
+  connection.prepare("UPDATE day_quotas SET booked = booked + 1 WHERE date = ? AND station_id = ?")
+      .bind(1, attempt.date)
+      .bind(2, station_id)
+      .run();
+  auto sequence = connection.prepare(
+      "INSERT INTO day_sequences (date, last_sequence) VALUES (?, 1) "
+      "ON CONFLICT (date) DO UPDATE SET last_sequence = last_sequence + 1 RETURNING last_sequence");
+  sequence.bind(1, attempt.date);
+  sequence.step();
+  const std::int64_t next = sequence.column_int(0);
+  while (sequence.step()) {
+  }
+
+  Booking& booking = outcome.booking;
+  booking.booking_number = booking_number(attempt.date, next);
+  booking.date = attempt.date;
+  booking.sequence = static_cast<int>(next);
+  booking.account_id = attempt.account_id;
+  booking.station_id = station_id;
+  booking.status = "confirmed";
+  booking.created_at = attempt.now;
+  booking.idempotency_key = attempt.idempotency_key;
+  booking.name = attempt.name;
+  booking.id_type = attempt.id_type;
+  booking.id_number = attempt.id_number;
+  booking.destination_code = attempt.destination_code;
+  connection
+      .prepare(
+          "INSERT INTO bookings (booking_number, date, sequence, account_id, station_id, status, created_at, "
+          "idempotency_key, name, id_type, id_number, destination_code) "
+          "VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?)")
+      .bind(1, booking.booking_number)
+      .bind(2, booking.date)
+      .bind(3, next)
+      .bind(4, booking.account_id)
+      .bind(5, station_id)
+      .bind(6, booking.created_at)
+      .bind(7, booking.idempotency_key)
+      .bind(8, booking.name)
+      .bind(9, booking.id_type)
+      .bind(10, booking.id_number)
+      .bind(11, booking.destination_code)
+      .run();
+  booking.id = sqlite3_last_insert_rowid(connection.handle());
+  connection.execute("RELEASE attempt");
+  outcome.result = BookingResult::confirmed;
+  return outcome;
+}
+
+}  // namespace
+
+std::vector<BookingOutcome> SqliteStore::book(const std::vector<BookingAttempt>& attempts) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  std::vector<BookingOutcome> outcomes;
+  outcomes.reserve(attempts.size());
+  for (const BookingAttempt& attempt : attempts) outcomes.push_back(decide(*connection, attempt));
+  // synchronous = FULL: when commit returns, every confirmation is on disk.
+  transaction.commit();
+  return outcomes;
+}
+
+std::optional<Booking> SqliteStore::find_booking(const std::string& number) {
+  auto connection = acquire();
+  auto query = connection->prepare(select_bookings("WHERE booking_number = ?"));
+  query.bind(1, number);
+  if (!query.step()) return std::nullopt;
+  return read_booking(query);
+}
+
+std::vector<Booking> SqliteStore::list_bookings(std::int64_t account_id) {
+  auto connection = acquire();
+  auto query = connection->prepare(select_bookings("WHERE account_id = ? ORDER BY date DESC, id DESC"));
+  query.bind(1, account_id);
+  std::vector<Booking> bookings;
+  while (query.step()) bookings.push_back(read_booking(query));
+  return bookings;
+}
+
+std::optional<Booking> SqliteStore::find_active_booking(std::int64_t account_id, const std::string& today) {
+  auto connection = acquire();
+  auto query = connection->prepare(
+      select_bookings("WHERE account_id = ? AND status = 'confirmed' AND date >= ? ORDER BY date LIMIT 1"));
+  query.bind(1, account_id).bind(2, today);
+  if (!query.step()) return std::nullopt;
+  return read_booking(query);
+}
+
+CancelResult SqliteStore::cancel_booking(const std::string& number, std::int64_t account_id, std::int64_t now) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  auto query = connection->prepare(select_bookings("WHERE booking_number = ? AND account_id = ?"));
+  query.bind(1, number).bind(2, account_id);
+  if (!query.step()) return CancelResult::not_found;
+  const Booking booking = read_booking(query);
+  if (booking.status != "confirmed") return CancelResult::not_confirmed;
+  connection->prepare("UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?")
+      .bind(1, now)
+      .bind(2, booking.id)
+      .run();
+  // The room goes back to the pool at once.
+  connection->prepare("UPDATE day_quotas SET booked = booked - 1 WHERE date = ? AND station_id = ?")
+      .bind(1, booking.date)
+      .bind(2, booking.station_id)
+      .run();
+  transaction.commit();
+  return CancelResult::cancelled;
+}
+
+std::vector<Station> SqliteStore::list_stations() {
+  auto connection = acquire();
+  auto query = connection->prepare("SELECT id, name, address, district, rooms, active FROM stations ORDER BY id");
+  std::vector<Station> stations;
+  while (query.step()) {
+    stations.push_back(Station{query.column_int(0), query.column_text(1), query.column_text(2), query.column_text(3),
+                               static_cast<int>(query.column_int(4)), query.column_int(5) != 0});
+  }
+  return stations;
+}
+
+std::int64_t SqliteStore::insert_station(const Station& station, const AuditEntry& audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  connection->prepare("INSERT INTO stations (name, address, district, rooms, active) VALUES (?, ?, ?, ?, ?)")
+      .bind(1, station.name)
+      .bind(2, station.address)
+      .bind(3, station.district)
+      .bind(4, static_cast<std::int64_t>(station.rooms))
+      .bind(5, static_cast<std::int64_t>(station.active))
+      .run();
+  const std::int64_t id = sqlite3_last_insert_rowid(connection->handle());
+  AuditEntry entry = audit;
+  entry.target_id = std::to_string(id);
+  insert_audit_row(*connection, entry);
+  transaction.commit();
+  return id;
+}
+
+bool SqliteStore::update_station(const Station& station, const AuditEntry& audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  const int changed =
+      connection->prepare("UPDATE stations SET name = ?, address = ?, district = ?, rooms = ?, active = ? WHERE id = ?")
+          .bind(1, station.name)
+          .bind(2, station.address)
+          .bind(3, station.district)
+          .bind(4, static_cast<std::int64_t>(station.rooms))
+          .bind(5, static_cast<std::int64_t>(station.active))
+          .bind(6, station.id)
+          .run();
+  if (changed == 0) return false;
+  insert_audit_row(*connection, audit);
+  transaction.commit();
+  return true;
+}
+
+QuotaResult SqliteStore::set_quota(const std::string& date, std::int64_t station_id, int quota,
+                                   const AuditEntry& audit) {
+  auto connection = acquire();
+  SqliteTransaction transaction(*connection);
+  auto station = connection->prepare("SELECT 1 FROM stations WHERE id = ?");
+  station.bind(1, station_id);
+  if (!station.step()) return QuotaResult::unknown_station;
+  auto current = connection->prepare("SELECT booked FROM day_quotas WHERE date = ? AND station_id = ?");
+  current.bind(1, date).bind(2, station_id);
+  const int booked = current.step() ? static_cast<int>(current.column_int(0)) : 0;
+  if (quota < booked) return QuotaResult::below_booked;
+  connection
+      ->prepare(
+          "INSERT INTO day_quotas (date, station_id, quota) VALUES (?, ?, ?) "
+          "ON CONFLICT (date, station_id) DO UPDATE SET quota = excluded.quota")
+      .bind(1, date)
+      .bind(2, station_id)
+      .bind(3, static_cast<std::int64_t>(quota))
+      .run();
+  insert_audit_row(*connection, audit);
+  transaction.commit();
+  return QuotaResult::set;
+}
+
+std::vector<DayQuota> SqliteStore::list_quotas(const std::string& from, const std::string& to) {
+  auto connection = acquire();
+  auto query = connection->prepare(
+      "SELECT date, station_id, quota, booked FROM day_quotas WHERE date BETWEEN ? AND ? ORDER BY date, station_id");
+  query.bind(1, from).bind(2, to);
+  std::vector<DayQuota> quotas;
+  while (query.step()) {
+    quotas.push_back(DayQuota{query.column_text(0), query.column_int(1), static_cast<int>(query.column_int(2)),
+                              static_cast<int>(query.column_int(3))});
+  }
+  return quotas;
+}
+
+std::vector<DayTotals> SqliteStore::day_totals(const std::string& from, const std::string& to) {
+  auto connection = acquire();
+  auto query = connection->prepare(
+      "SELECT q.date, SUM(q.quota), SUM(q.booked), "
+      "(SELECT COUNT(*) FROM bookings b WHERE b.date = q.date AND b.status = 'entered'), "
+      "(SELECT COUNT(*) FROM bookings b WHERE b.date = q.date AND b.status = 'no_show') "
+      "FROM day_quotas q WHERE q.date BETWEEN ? AND ? GROUP BY q.date ORDER BY q.date");
+  query.bind(1, from).bind(2, to);
+  std::vector<DayTotals> totals;
+  while (query.step()) {
+    totals.push_back(DayTotals{query.column_text(0), static_cast<int>(query.column_int(1)),
+                               static_cast<int>(query.column_int(2)), static_cast<int>(query.column_int(3)),
+                               static_cast<int>(query.column_int(4))});
+  }
+  return totals;
+}
+
+}  // namespace yizhan::store
