@@ -143,7 +143,9 @@ void register_account_pages(App& app) {
     const auto profile = app.profiles().find(account->id);
     const std::string status = service::ProfileService::review_status(profile);
     data page;
-    page.set("name", profile ? profile->name : std::string());
+    // Mustache treats even an empty string as true, so set the name only
+    // when there is one.
+    if (profile && !profile->name.empty()) page.set("name", profile->name);
     page.set("id_type_label", app.catalogs().text(context.language, "id_type_" + account->id_type));
     page.set("id_number_masked", domain::mask_id_number(account->id_number));
     page.set("review_status", app.catalogs().text(context.language, "review_status_" + status));

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { Client, startServer } from '../support/server.mjs';
 import { launchBrowser, openSession, screenshot } from './support/browser.mjs';
 import {
-  assertLoginPage, assertPersonalCenter, assertRegisterPage, clickAndLoad, errorText, fillLogin, fillRegistration,
-  formError, languages, logIn, newAccount, pathOf, register, switchLanguage,
+  assertLoginPage, assertPersonalCenter, assertProfileForm, assertRegisterPage, clickAndLoad, errorText, fillLogin,
+  formError, languages, logIn, newAccount, openPersonalCenter, pathOf, register, switchLanguage,
 } from './support/pages.mjs';
 
 // Longer than any issued captcha, so it never matches by chance.
@@ -46,9 +46,11 @@ describe('form errors and language choice', () => {
   }
 
   // Registers an account through the JSON API, as setup for a browser step.
-  async function registerThroughApi() {
+  // The account stores `language`, or the default when it is omitted.
+  async function registerThroughApi(language) {
     const account = newAccount('home_return_permit');
-    const response = await new Client(server.url).register({ id_number: account.idNumber, id_type: account.idType });
+    const client = new Client(server.url, language);
+    const response = await client.register({ id_number: account.idNumber, id_type: account.idType });
     assert.equal(response.status, 201, `API registration failed: ${response.text}`);
     return account;
   }
@@ -78,7 +80,7 @@ describe('form errors and language choice', () => {
         await page.fill('#password_confirm', account.password);
         await page.fill('#captcha_answer', '0000');
         await clickAndLoad(page, '#register-submit');
-        await assertPersonalCenter(page, language, account, { registered: true });
+        await assertProfileForm(page, language, account, { notice: 'registered_notice' });
       });
     });
   }
@@ -143,11 +145,11 @@ describe('form errors and language choice', () => {
       await screenshot(page, 'errors/en-duplicate');
 
       // The first account keeps its password. It was registered through
-      // the API without a language cookie, so logging in brings back its
-      // stored language, the default.
+      // the API in the default language, but English, chosen on this
+      // browser before logging in, wins.
       await clickAndLoad(page, '#login-link');
       await logIn(page, account);
-      await assertPersonalCenter(page, 'zh-Hant', account);
+      await assertPersonalCenter(page, 'en', account);
     });
   });
 
@@ -226,7 +228,9 @@ describe('form errors and language choice', () => {
     await withSession(async ({ page }) => {
       await openRegisterPage(page, 'zh-Hans');
       await register(page, account);
-      await assertPersonalCenter(page, 'zh-Hans', account, { registered: true });
+      await assertProfileForm(page, 'zh-Hans', account, { notice: 'registered_notice' });
+      await openPersonalCenter(page);
+      await assertPersonalCenter(page, 'zh-Hans', account);
     });
 
     // A new browser without the cookie starts in the default language and
@@ -249,6 +253,43 @@ describe('form errors and language choice', () => {
       await assertLoginPage(page, 'zh-Hant');
       await logIn(page, account);
       await assertPersonalCenter(page, 'en', account);
+    });
+  });
+
+  test('language chosen before login wins', async () => {
+    const account = await registerThroughApi('zh-Hans');
+
+    // English picked on the login page beats the account's 简体, and the
+    // login stores it on the account.
+    await withSession(async ({ context, page }) => {
+      await page.goto(`${server.url}/login`);
+      await switchLanguage(page, 'en');
+      await logIn(page, account);
+      await assertPersonalCenter(page, 'en', account);
+      const cookies = await context.cookies(server.url);
+      assert.equal(cookies.find((cookie) => cookie.name === 'lang')?.value, 'en');
+    });
+
+    // A browser without the cookie gets the stored English.
+    await withSession(async ({ page }) => {
+      await page.goto(`${server.url}/login`);
+      await assertLoginPage(page, 'zh-Hant');
+      await logIn(page, account);
+      await assertPersonalCenter(page, 'en', account);
+    });
+
+    // Picking the default language explicitly also counts as a choice.
+    await withSession(async ({ page }) => {
+      await page.goto(`${server.url}/login`);
+      await switchLanguage(page, 'zh-Hans');
+      await switchLanguage(page, 'zh-Hant');
+      await logIn(page, account);
+      await assertPersonalCenter(page, 'zh-Hant', account);
+    });
+    await withSession(async ({ page }) => {
+      await page.goto(`${server.url}/login`);
+      await logIn(page, account);
+      await assertPersonalCenter(page, 'zh-Hant', account);
     });
   });
 

@@ -1,13 +1,14 @@
 // A new traveller's first visit in each language, in Debian's Chromium:
-// login page, operating guide, registration, personal center, switch
-// account and logging back in.
+// login page, operating guide, registration (which opens the
+// personal-information form), personal center, switch account and logging
+// back in.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../support/server.mjs';
 import { launchBrowser, openSession, screenshot } from './support/browser.mjs';
 import {
-  assertGuidePage, assertLoginPage, assertPersonalCenter, assertRegisterPage, clickAndLoad, languages, logIn,
-  newAccount, pathOf, register, switchLanguage, ui,
+  assertGuidePage, assertLoginPage, assertPersonalCenter, assertProfileForm, assertRegisterPage, clickAndLoad,
+  languages, logIn, newAccount, openPersonalCenter, pathOf, register, switchLanguage, ui,
 } from './support/pages.mjs';
 
 const supportEmail = 'help@yizhan.test';
@@ -40,15 +41,21 @@ describe('traveller journey', () => {
     return session;
   }
 
-  // Registers `account` from the login page, switches account and logs
-  // back in, checking the personal center both times.
+  // Registers `account` from the login page, goes from the
+  // personal-information form to the personal center, switches account and
+  // logs back in.
   async function registerSwitchAndLogIn(page, language, account, screenshotName) {
     await clickAndLoad(page, '#register-link');
     await assertRegisterPage(page, language, supportEmail);
     if (screenshotName) await screenshot(page, `journey/${screenshotName}-register`);
 
     await register(page, account);
-    await assertPersonalCenter(page, language, account, { registered: true, supportEmail });
+    assert.equal(new URL(page.url()).search, '?registered=1');
+    await assertProfileForm(page, language, account, { notice: 'registered_notice', supportEmail });
+    if (screenshotName) await screenshot(page, `journey/${screenshotName}-profile`);
+
+    await openPersonalCenter(page);
+    await assertPersonalCenter(page, language, account, { supportEmail });
     if (screenshotName) await screenshot(page, `journey/${screenshotName}-personal-center`);
 
     await clickAndLoad(page, '#switch-account');
@@ -112,7 +119,9 @@ describe('traveller journey', () => {
       const typed = `${account.idNumber.slice(0, 5).toLowerCase()} ${account.idNumber.slice(5)}`;
       await clickAndLoad(page, '#register-link');
       await register(page, { ...account, idNumber: typed });
-      await assertPersonalCenter(page, 'zh-Hant', account, { registered: true });
+      await assertProfileForm(page, 'zh-Hant', account, { notice: 'registered_notice' });
+      await openPersonalCenter(page);
+      await assertPersonalCenter(page, 'zh-Hant', account);
 
       await clickAndLoad(page, '#logout');
       await logIn(page, account);
@@ -124,7 +133,8 @@ describe('traveller journey', () => {
   });
 
   // A new user opens the site, switches to 简体, reads the guide, registers
-  // with a Home Return Permit, logs out and logs back in.
+  // with a Home Return Permit, opens the personal center, logs out and logs
+  // back in.
   test('first visit in 简体 end to end', async () => {
     const session = await openSession(browser, server.url);
     const { page } = session;
@@ -151,7 +161,9 @@ describe('traveller journey', () => {
       await assertRegisterPage(page, 'zh-Hans', supportEmail);
       const account = newAccount('home_return_permit');
       await register(page, account);
-      await assertPersonalCenter(page, 'zh-Hans', account, { registered: true, supportEmail });
+      await assertProfileForm(page, 'zh-Hans', account, { notice: 'registered_notice', supportEmail });
+      await openPersonalCenter(page);
+      await assertPersonalCenter(page, 'zh-Hans', account, { supportEmail });
 
       await clickAndLoad(page, '#logout');
       await assertLoginPage(page, 'zh-Hans', supportEmail);

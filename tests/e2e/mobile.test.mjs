@@ -1,13 +1,13 @@
 // Phone-sized pages (375x667 CSS pixels, a small phone): login,
-// registration, guide and personal center fit the screen width in every
-// language, with no horizontal scrolling.
+// registration, guide, personal-information form and personal center fit
+// the screen width in every language, with no horizontal scrolling.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../support/server.mjs';
 import { launchBrowser, openSession, screenshot } from './support/browser.mjs';
 import {
-  assertGuidePage, assertLoginPage, assertPersonalCenter, assertRegisterPage, clickAndLoad, languages, newAccount,
-  register, switchLanguage,
+  assertGuidePage, assertLoginPage, assertPersonalCenter, assertProfileForm, assertRegisterPage, clickAndLoad,
+  languages, newAccount, openPersonalCenter, register, switchLanguage,
 } from './support/pages.mjs';
 
 const phone = {
@@ -86,7 +86,12 @@ describe('phone layout', () => {
 
         const account = newAccount('home_return_permit');
         await register(page, account);
-        await assertPersonalCenter(page, language, account, { registered: true });
+        await assertProfileForm(page, language, account, { notice: 'registered_notice' });
+        await assertFitsWidth(page, `personal-information form (${language})`);
+        await screenshot(page, `mobile/${language}-profile`);
+
+        await openPersonalCenter(page);
+        await assertPersonalCenter(page, language, account);
         await assertFitsWidth(page, `personal center (${language})`);
         await screenshot(page, `mobile/${language}-personal-center`);
         session.assertNoProblems();

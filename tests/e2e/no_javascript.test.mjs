@@ -1,12 +1,13 @@
 // The server-rendered forms work in a browser with JavaScript turned off:
-// language switch, registration, switch account, login and logout.
+// language switch, registration, switch account, login and logout. The
+// personal-information form without JavaScript is in profile.test.mjs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../support/server.mjs';
 import { launchBrowser, openSession, screenshot } from './support/browser.mjs';
 import {
-  assertGuidePage, assertLoginPage, assertPersonalCenter, assertRegisterPage, clickAndLoad, errorText, formError,
-  logIn, newAccount, pathOf, register, switchLanguage,
+  assertGuidePage, assertLoginPage, assertPersonalCenter, assertProfileForm, assertRegisterPage, clickAndLoad,
+  errorText, formError, logIn, newAccount, openPersonalCenter, pathOf, register, switchLanguage,
 } from './support/pages.mjs';
 
 describe('pages without JavaScript', () => {
@@ -69,7 +70,9 @@ describe('pages without JavaScript', () => {
       await screenshot(page, 'no-javascript/en-register-error');
 
       await register(page, account);
-      await assertPersonalCenter(page, 'en', account, { registered: true });
+      await assertProfileForm(page, 'en', account, { notice: 'registered_notice' });
+      await openPersonalCenter(page);
+      await assertPersonalCenter(page, 'en', account);
       await screenshot(page, 'no-javascript/en-personal-center');
 
       await clickAndLoad(page, '#switch-account');

@@ -37,13 +37,6 @@ export function launchBrowser() {
 // subresources.
 const failedLoadPattern = /^Failed to load resource: the server responded with a status of \d+/;
 
-// NOTE: the server has no /favicon.ico, so Chromium's automatic favicon
-// request gets a 404 on the first page of every context. This exception
-// tolerates it and can go once the server serves a favicon.
-function isFavicon(url) {
-  return new URL(url).pathname === '/favicon.ico';
-}
-
 // Opens a new context with one page, both watched for problems. The locale
 // defaults to zh-HK because the server picks the page language from
 // Accept-Language, and Chromium's own default (en-US) would hide the
@@ -81,7 +74,7 @@ export async function openSession(browser, baseUrl, contextOptions = {}) {
     const url = response.url();
     if (response.request().isNavigationRequest()) {
       documentUrls.add(url);
-    } else if (response.status() >= 400 && !isFavicon(url)) {
+    } else if (response.status() >= 400) {
       problems.push(`subresource answered ${response.status()}: ${url}`);
     }
   });
@@ -109,7 +102,7 @@ export async function openSession(browser, baseUrl, contextOptions = {}) {
     const fromConsole = consoleErrors
       .filter(({ text, url }) => {
         if (!failedLoadPattern.test(text) || !url) return true;
-        return !documentUrls.has(url) && !isFavicon(url);
+        return !documentUrls.has(url);
       })
       .map(({ text, url }) => `console error: ${text}${url ? ` (${url})` : ''}`);
     return [...problems, ...fromConsole];
