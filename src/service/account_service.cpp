@@ -94,7 +94,32 @@ Result<SignedIn> AccountService::login(const LoginRequest& request) {
   if (!account || !password_ok) return record_failure(key);
 
   store_.clear_login_failures(key);
+  if (account->must_change_password) {
+    // A one-time password works for one login: replace it with a random
+    // secret nobody knows, so the traveller must set a new one now.
+    store_.set_account_password(account->id, hash_password(random_token(24), password_cost()), true, nullptr);
+  }
   return open_session(store::SessionKind::account, account->id, config_.session_lifetime_minutes, account->language);
+}
+
+Result<SignedIn> AccountService::change_password(const store::Account& account, const std::string& current,
+                                                 const std::string& password, const std::string& confirm) {
+  if (!account.must_change_password) {
+    if (current.empty()) return missing("account.current_password_missing", "current_password");
+    if (!verify_password(account.password_hash, current)) {
+      return make_error(ErrorKind::invalid, "account.current_password_wrong", "current_password");
+    }
+  }
+  if (auto error = domain::validate_password(password)) {
+    error->field = "new_password";
+    return *error;
+  }
+  if (auto error = domain::validate_password_confirmation(password, confirm)) {
+    error->field = "new_password_confirm";
+    return *error;
+  }
+  store_.set_account_password(account.id, hash_password(password, password_cost()), false, nullptr);
+  return open_session(store::SessionKind::account, account.id, config_.session_lifetime_minutes, account.language);
 }
 
 Result<SignedIn> AccountService::staff_login(const StaffLoginRequest& request) {

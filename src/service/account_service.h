@@ -57,6 +57,13 @@ class AccountService {
   Result<SignedIn> staff_login(const StaffLoginRequest& request);
   void logout(const std::string& token);
 
+  // The traveller sets a new password. `current` must match unless an
+  // administrator's reset requires the change, in which case the one-time
+  // password was already used up by the login. Ends every other session and
+  // returns a new one.
+  Result<SignedIn> change_password(const store::Account& account, const std::string& current,
+                                   const std::string& password, const std::string& confirm);
+
   std::optional<store::Account> account_for_session(const std::string& token);
   std::optional<store::Staff> staff_for_session(const std::string& token);
 

@@ -1,5 +1,7 @@
 #include "service/profile_service.h"
 
+#include <algorithm>
+
 #include "domain/id_document.h"
 #include "domain/profile.h"
 
@@ -57,6 +59,16 @@ std::vector<Error> ProfileService::check_destination(const std::string& code, bo
 }
 
 ProfileOutcome ProfileService::save_draft(const store::Account& account, const ProfileChanges& changes) {
+  return update(account, changes, false);
+}
+
+ProfileOutcome ProfileService::submit(const store::Account& account) { return update(account, {}, true); }
+
+ProfileOutcome ProfileService::save_and_submit(const store::Account& account, const ProfileChanges& changes) {
+  return update(account, changes, true);
+}
+
+ProfileOutcome ProfileService::update(const store::Account& account, const ProfileChanges& changes, bool submit) {
   ProfileOutcome outcome;
   // While a booking is active it carries this information; it stays fixed.
   if (store_.find_active_booking(account.id, format_date(zone_.to_local(clock_.now()).date))) {
@@ -77,64 +89,50 @@ ProfileOutcome ProfileService::save_draft(const store::Account& account, const P
   if (changes.consent) input.consent = *changes.consent;
   domain::normalize_profile(input);
 
+  // Every rule runs before anything is stored, so a refused request
+  // changes nothing.
   const auto id_type = domain::parse_id_type(account.id_type);
   const auto today = zone_.to_local(clock_.now()).date;
-  outcome.errors = domain::validate_profile_draft(input, *id_type, account.id_number, today);
-  if (outcome.errors.empty()) {
-    outcome.errors = check_destination(input.destination_code, false);
+  outcome.errors = submit ? domain::validate_profile_complete(input, *id_type, account.id_number, today)
+                          : domain::validate_profile_draft(input, *id_type, account.id_number, today);
+  const bool destination_format_ok = std::none_of(outcome.errors.begin(), outcome.errors.end(),
+                                                  [](const Error& e) { return e.field == "destination_code"; });
+  if (destination_format_ok) {
+    // Keep form order: the destination comes before the consent.
+    for (Error& error : check_destination(input.destination_code, false)) {
+      const auto consent = std::find_if(outcome.errors.begin(), outcome.errors.end(),
+                                        [](const Error& e) { return e.field == "consent"; });
+      outcome.errors.insert(consent, std::move(error));
+    }
   }
   if (!outcome.ok()) return outcome;
 
   store::Profile updated = profile;
   copy_input(input, updated);
-  if (existing && same_fields(*existing, updated)) {
+  const bool unchanged = existing && same_fields(*existing, updated);
+  if (unchanged && submit && existing->status == "pending") {
+    outcome.errors.push_back(make_error(ErrorKind::conflict, "profile.already_pending"));
+    return outcome;
+  }
+  if (unchanged && submit && existing->status == "approved") {
+    outcome.errors.push_back(make_error(ErrorKind::conflict, "profile.already_approved"));
+    return outcome;
+  }
+  if (unchanged && !submit) {
     // Saving what is already stored keeps the review state.
     outcome.profile = *existing;
     return outcome;
   }
+
   const auto now = clock_.now().time_since_epoch().count();
   if (updated.consent && !profile.consent) updated.consent_at = now;
   if (!updated.consent) updated.consent_at = 0;
   // Any change needs a new review; a rejection's reason stays visible until
   // the next decision.
-  updated.status = "draft";
-  updated.submitted_at = 0;
+  updated.status = submit ? "pending" : "draft";
+  updated.submitted_at = submit ? now : 0;
   updated.updated_at = now;
   outcome.profile = store_.save_profile(updated);
-  return outcome;
-}
-
-ProfileOutcome ProfileService::submit(const store::Account& account) {
-  ProfileOutcome outcome;
-  auto profile = store_.find_profile(account.id);
-  if (!profile) {
-    // Report every missing field, as for an empty form.
-    domain::ProfileInput empty;
-    const auto id_type = domain::parse_id_type(account.id_type);
-    outcome.errors = domain::validate_profile_complete(empty, *id_type, account.id_number,
-                                                       zone_.to_local(clock_.now()).date);
-    return outcome;
-  }
-  if (profile->status == "pending") {
-    outcome.errors.push_back(make_error(ErrorKind::conflict, "profile.already_pending"));
-    return outcome;
-  }
-  if (profile->status == "approved") {
-    outcome.errors.push_back(make_error(ErrorKind::conflict, "profile.already_approved"));
-    return outcome;
-  }
-
-  const auto id_type = domain::parse_id_type(account.id_type);
-  const auto today = zone_.to_local(clock_.now()).date;
-  outcome.errors = domain::validate_profile_complete(input_of(*profile), *id_type, account.id_number, today);
-  if (outcome.errors.empty()) outcome.errors = check_destination(profile->destination_code, true);
-  if (!outcome.ok()) return outcome;
-
-  const auto now = clock_.now().time_since_epoch().count();
-  profile->status = "pending";
-  profile->submitted_at = now;
-  profile->updated_at = now;
-  outcome.profile = store_.save_profile(*profile);
   return outcome;
 }
 

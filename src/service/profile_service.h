@@ -46,11 +46,15 @@ class ProfileService {
 
   // "Done": validate everything and mark the profile pending review.
   ProfileOutcome submit(const store::Account& account);
+  // The form's "Done": apply the changes and submit in one step; refused
+  // as a whole, so a failed submit leaves the stored profile as it was.
+  ProfileOutcome save_and_submit(const store::Account& account, const ProfileChanges& changes);
 
   // Review status as the API names it: none, draft, pending, approved, rejected.
   static std::string review_status(const std::optional<store::Profile>& profile);
 
  private:
+  ProfileOutcome update(const store::Account& account, const ProfileChanges& changes, bool submit);
   std::vector<Error> check_destination(const std::string& code, bool required) const;
 
   store::Store& store_;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "domain/text.h"
 #include "service/crypto.h"
 #include "web/http_util.h"
@@ -81,6 +83,7 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
   register_booking_pages(*this);
   register_quota_routes(*this);
   register_quota_pages(*this);
+  register_password_routes(*this);
 }
 
 void App::add_route(http::verb method, std::string pattern, Handler handler) {
@@ -223,7 +226,25 @@ Response App::dispatch(RequestContext& context, std::string& route_name) {
       return json_error(context, make_error(ErrorKind::forbidden, "request.csrf_failed"));
     }
   }
+  if (auto refusal = require_password_change(context, is_api)) return std::move(*refusal);
   return matched->handler(context);
+}
+
+std::optional<Response> App::require_password_change(RequestContext& context, bool is_api) {
+  // After an administrator's reset the traveller may only change the
+  // password (or sign out) until it is changed.
+  static const std::vector<std::string_view> kTravellerAreas = {"/me", "/book", "/bookings", "/api/v1/me",
+                                                                "/api/v1/bookings"};
+  static const std::vector<std::string_view> kAllowed = {"/me/password", "/api/v1/me/password", "/api/v1/me"};
+  const bool traveller_area = std::any_of(kTravellerAreas.begin(), kTravellerAreas.end(), [&](std::string_view area) {
+    return context.path == area || context.path.rfind(std::string(area) + "/", 0) == 0;
+  });
+  const bool allowed = std::find(kAllowed.begin(), kAllowed.end(), context.path) != kAllowed.end();
+  if (!traveller_area || allowed || context.cookie(kSessionCookie).empty()) return std::nullopt;
+  const auto account = current_account(context);
+  if (!account || !account->must_change_password) return std::nullopt;
+  if (is_api) return json_error(context, make_error(ErrorKind::forbidden, "account.password_change_required"));
+  return redirect(context, "/me/password");
 }
 
 std::string App::allowed_methods(const std::vector<std::string>& segments) const {
@@ -383,9 +404,11 @@ Response App::page(RequestContext& context, const std::string& page, const std::
 }
 
 std::optional<store::Account> App::current_account(RequestContext& context) {
-  const std::string token = context.cookie(kSessionCookie);
-  if (token.empty()) return std::nullopt;
-  return accounts_.account_for_session(token);
+  if (!context.account_lookup) {
+    const std::string token = context.cookie(kSessionCookie);
+    context.account_lookup = token.empty() ? std::nullopt : accounts_.account_for_session(token);
+  }
+  return *context.account_lookup;
 }
 
 std::optional<store::Staff> App::current_staff(RequestContext& context) {
@@ -417,6 +440,7 @@ void App::set_session_cookie(RequestContext& context, std::string_view name, con
   options.secure = to_std(context.request["X-Forwarded-Proto"]) == "https";
   context.set_cookies.push_back(format_set_cookie(name, signed_in.token, options));
   context.cookies[std::string(name)] = signed_in.token;
+  context.account_lookup.reset();
 
   // A language chosen on this browser before signing in wins and is
   // remembered on the account; without one, the account's language applies.
@@ -439,6 +463,7 @@ void App::clear_cookie(RequestContext& context, std::string_view name) {
   options.max_age_seconds = 0;
   context.set_cookies.push_back(format_set_cookie(name, "", options));
   context.cookies.erase(std::string(name));
+  context.account_lookup.reset();
 }
 
 void App::set_language_cookie(RequestContext& context, const std::string& language) {

@@ -49,6 +49,8 @@ struct RequestContext {
   std::string csrf_token;               // the form token of this browser
   std::map<std::string, std::string> form;  // fields of a posted HTML form
   std::vector<std::string> set_cookies;  // added to the response
+  // The traveller of the session cookie, looked up once per request.
+  std::optional<std::optional<store::Account>> account_lookup;
 
   std::string cookie(std::string_view name) const;
 };
@@ -116,6 +118,7 @@ class App {
   Response dispatch(RequestContext& context, std::string& route_name);
   Response finish(RequestContext& context, Response response);
   std::optional<Error> check_cross_site(RequestContext& context, bool is_api) const;
+  std::optional<Response> require_password_change(RequestContext& context, bool is_api);
   // "GET, HEAD, POST" for the routes whose pattern matches these segments.
   std::string allowed_methods(const std::vector<std::string>& segments) const;
 
@@ -147,10 +150,15 @@ void register_booking_api(App& app);
 void register_booking_pages(App& app);
 void register_quota_routes(App& app);
 void register_quota_pages(App& app);
+void register_password_routes(App& app);
 
 }  // namespace yizhan::web
 
 namespace yizhan::web {
+
+// The back-office menu entries that `staff`'s role may open, as a mustache
+// list of {id, href, label, current}. Used by every back-office page.
+kainjow::mustache::data admin_menu(App& app, RequestContext& context, const store::Staff& staff);
 
 // Shared by the account API and pages.
 nlohmann::json account_summary(App& app, const store::Account& account);

@@ -157,6 +157,8 @@ void register_account_pages(App& app) {
     page.set("no_show_count", "0");
     if (context.query.count("registered")) {
       page.set("notice", app.catalogs().text(context.language, "registered_notice"));
+    } else if (context.query.count("password_changed")) {
+      page.set("notice", app.catalogs().text(context.language, "password_changed_notice"));
     } else if (context.query.count("submitted")) {
       page.set("notice", app.catalogs().text(context.language, "profile_submitted_notice"));
     }

@@ -72,24 +72,20 @@ data division_options(RequestContext& context, const std::vector<const service::
 // The three selects of the destination picker. Without JavaScript the
 // traveller picks a province, presses "show cities", and so on; the page is
 // re-rendered with the next level filled in.
+// The three selects of the destination picker. Without JavaScript the
+// traveller picks a province, presses "show the next level", and so on; the
+// page is re-rendered with the next level filled in. A level that does not
+// belong to the one above it (the province was changed) is cleared.
 void add_destination_picker(App& app, RequestContext& context, data& page, std::string province, std::string city,
                             std::string county) {
   const auto& divisions = app.divisions();
-  // A stored destination fills all three levels from its code.
-  if (!county.empty() && divisions.find(county)) {
-    const auto* leaf = divisions.find(county);
-    if (leaf->level == 3) {
-      city = leaf->parent_code;
-      province = divisions.find(city) ? divisions.find(city)->parent_code : province;
-    } else if (leaf->level == 2) {
-      province = leaf->parent_code;
-      city = county;
-      county.clear();
-    }
-  }
+  const auto parent_of = [&](const std::string& code) {
+    const auto* division = divisions.find(code);
+    return division ? division->parent_code : std::string();
+  };
   if (!province.empty() && !divisions.find(province)) province.clear();
-  if (!city.empty() && (!divisions.find(city) || divisions.find(city)->parent_code != province)) city.clear();
-  if (!county.empty() && (!divisions.find(county) || divisions.find(county)->parent_code != city)) county.clear();
+  if (!city.empty() && (province.empty() || parent_of(city) != province)) city.clear();
+  if (!county.empty() && (city.empty() || parent_of(county) != city)) county.clear();
 
   page.set("provinces", division_options(context, divisions.provinces(), province));
   if (!province.empty()) page.set("cities", division_options(context, divisions.children(province), city));
@@ -101,6 +97,22 @@ void add_destination_picker(App& app, RequestContext& context, data& page, std::
       page.set("counties", division_options(context, counties, county));
     }
   }
+}
+
+// The picker's three levels for a stored destination code.
+void add_stored_destination(App& app, RequestContext& context, data& page, const std::string& code) {
+  const auto& divisions = app.divisions();
+  std::string province, city, county;
+  if (const auto* leaf = divisions.find(code)) {
+    if (leaf->level == 3) {
+      county = code;
+      city = leaf->parent_code;
+    } else if (leaf->level == 2) {
+      city = code;
+    }
+    if (const auto* parent = divisions.find(city)) province = parent->parent_code;
+  }
+  add_destination_picker(app, context, page, province, city, county);
 }
 
 data profile_form_data(App& app, RequestContext& context, const store::Account& account,
@@ -121,7 +133,7 @@ data profile_form_data(App& app, RequestContext& context, const store::Account& 
     page.set("reject_reason", app.catalogs().text(context.language, "reject_reason_" + profile.reject_reason));
     page.set("reject_note", profile.reject_note);
   }
-  add_destination_picker(app, context, page, "", "", profile.destination_code);
+  add_stored_destination(app, context, page, profile.destination_code);
   return page;
 }
 
@@ -143,11 +155,17 @@ data typed_form_data(App& app, RequestContext& context, const store::Account& ac
 
 // The destination the form names: the county, or a city that has none.
 std::string typed_destination(App& app, RequestContext& context) {
-  const std::string county = form_value(context, "county");
-  if (!county.empty()) return county;
+  // The county must belong to the chosen city and the city to the chosen
+  // province; otherwise the form names no destination.
+  const auto& divisions = app.divisions();
+  const std::string province = form_value(context, "province");
   const std::string city = form_value(context, "city");
-  if (!city.empty() && app.divisions().children(city).empty()) return city;
-  return "";
+  const std::string county = form_value(context, "county");
+  const auto* city_division = divisions.find(city);
+  if (!city_division || city_division->parent_code != province) return "";
+  if (county.empty()) return divisions.children(city).empty() ? city : "";
+  const auto* county_division = divisions.find(county);
+  return county_division && county_division->parent_code == city ? county : "";
 }
 
 void add_errors(App& app, RequestContext& context, data& page, const std::vector<Error>& errors) {
@@ -274,8 +292,8 @@ void register_profile_routes(App& app) {
     changes.mainland_mobile = form_value(context, "mainland_mobile");
     changes.destination_code = typed_destination(app, context);
     changes.consent = form_value(context, "consent") == "on";
-    auto outcome = app.profiles().save_draft(*account, changes);
-    if (outcome.ok() && action == "submit") outcome = app.profiles().submit(*account);
+    const auto outcome = action == "submit" ? app.profiles().save_and_submit(*account, changes)
+                                            : app.profiles().save_draft(*account, changes);
     if (!outcome.ok()) {
       auto page = typed_form_data(app, context, *account, app.profiles().find(account->id));
       add_errors(app, context, page, outcome.errors);

@@ -85,6 +85,7 @@ void register_staff_routes(App& app) {
     data page;
     page.set("username", staff->username);
     page.set("role_label", app.catalogs().text(context.language, "role_" + staff->role));
+    page.set("menu", admin_menu(app, context, *staff));
     return app.page(context, "admin_home", "admin_title", page);
   });
 
