@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost-dev libsqlite3-dev libsodium-dev libgd-dev
   nlohmann-json3-dev libkainjow-mustache-dev libspdlog-dev libcli11-dev
-  libhowardhinnant-date-dev libgtest-dev libopencc-dev
+  libhowardhinnant-date-dev libgtest-dev libopencc-dev libqrencode-dev
   fonts-dejavu-core tzdata ca-certificates nodejs npm
 )
 with_tests=false

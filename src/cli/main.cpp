@@ -1,4 +1,4 @@
-// The yizhan command: serve, migrate, staff add, demo-data.
+// The yizhan command: serve, migrate, staff add, demo-data, close-day.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   yizhan::cli::add_migrate_command(cli);
   yizhan::cli::add_staff_command(cli);
   yizhan::cli::add_demo_data_command(cli);
+  yizhan::cli::add_verify_slip_command(cli);
+  yizhan::cli::add_close_day_command(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

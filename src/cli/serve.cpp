@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "service/crypto.h"
+#include "service/no_show_service.h"
 #include "web/app.h"
 #include "web/http_server.h"
 
@@ -97,7 +98,15 @@ void run_serve(const ServeOptions& options) {
     spdlog::info("event=listening url=http://{}:{}/ schema_version={} test_mode={} zone={}", host, endpoint.port(),
                  version, config.test_mode, config.zone);
   }
+  // Declared after the store and the server, so it stops before either goes.
+  service::NoShowService no_shows(*store, clock, app.zone(), service::no_show_policy(config));
+  std::optional<service::NoShowScheduler> close_days;
+  if (const int close_time = service::close_days_time(config); close_time >= 0) {
+    close_days.emplace(no_shows, clock, app.zone(), std::chrono::seconds(close_time));
+    close_days->start();
+  }
   server.run();
+  if (close_days) close_days->stop();
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "service/booking_service.h"
 
 #include <algorithm>
+#include <cstdio>
 
+#include "domain/co_resident_rules.h"
 #include "domain/id_document.h"
 
 namespace yizhan::service {
@@ -15,6 +17,14 @@ using std::chrono::sys_days;
 constexpr auto kCacheLifetime = std::chrono::seconds(1);
 
 std::int64_t seconds_of(Instant instant) { return instant.time_since_epoch().count(); }
+
+// "10:00" for 36000 seconds.
+std::string format_time_of_day(std::chrono::seconds time) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%02lld:%02lld", static_cast<long long>(time.count() / 3600),
+                static_cast<long long>(time.count() / 60 % 60));
+  return text;
+}
 
 }  // namespace
 
@@ -45,21 +55,28 @@ std::vector<std::string> BookingService::window_dates() const {
 void BookingService::invalidate_cache() {
   std::lock_guard lock(cache_mutex_);
   cache_time_ = {};
+  ++cache_generation_;
 }
 
 std::map<std::string, store::DayTotals> BookingService::cached_totals() {
   const auto dates = window_dates();
   const auto now = std::chrono::steady_clock::now();
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mutex_);
     if (cache_today_ == dates.front() && now - cache_time_ < kCacheLifetime) return cache_;
+    generation = cache_generation_;
   }
   std::map<std::string, store::DayTotals> totals;
   for (const auto& day : store_.day_totals(dates.front(), dates.back())) totals[day.date] = day;
   std::lock_guard lock(cache_mutex_);
-  cache_ = totals;
-  cache_time_ = now;
-  cache_today_ = dates.front();
+  // A write that invalidated the cache while these totals were read may
+  // not be in them; keep them out of the cache then.
+  if (generation == cache_generation_) {
+    cache_ = totals;
+    cache_time_ = now;
+    cache_today_ = dates.front();
+  }
   return totals;
 }
 
@@ -103,42 +120,109 @@ Publicity BookingService::publicity(int past_days) {
   const auto today = local_now().date;
   const auto from = format_date(std::chrono::year_month_day{sys_days{today} - days{past_days}});
   const auto yesterday = format_date(std::chrono::year_month_day{sys_days{today} - days{1}});
+  // Past days change only when a day is closed; a minute of caching keeps
+  // the public page off the store under load.
+  {
+    std::lock_guard lock(cache_mutex_);
+    const auto now_steady = std::chrono::steady_clock::now();
+    if (past_cache_key_ == from + yesterday && now_steady - past_cache_time_ < std::chrono::minutes(1)) {
+      publicity.past_days = past_cache_;
+      return publicity;
+    }
+  }
   publicity.past_days = store_.day_totals(from, yesterday);
   std::reverse(publicity.past_days.begin(), publicity.past_days.end());
+  std::lock_guard lock(cache_mutex_);
+  past_cache_ = publicity.past_days;
+  past_cache_key_ = from + yesterday;
+  past_cache_time_ = std::chrono::steady_clock::now();
   return publicity;
+}
+
+Result<std::vector<store::BookingMember>> BookingService::booking_group(const store::Account& account,
+                                                                       const store::Profile& profile,
+                                                                       std::chrono::year_month_day date) {
+  store::BookingMember applicant;
+  applicant.name = profile.name;
+  applicant.id_type = account.id_type;
+  applicant.id_number = account.id_number;
+  applicant.birth_date = profile.birth_date;
+  applicant.gender = profile.gender;
+  std::vector<store::BookingMember> members{applicant};
+
+  // Pending and rejected co-residents stay at home: only what a reviewer
+  // approved goes into the booking.
+  std::vector<domain::GroupPerson> group;
+  for (const auto& co_resident : store_.list_co_residents(account.id)) {
+    if (co_resident.status != "approved") continue;
+    store::BookingMember member;
+    member.position = static_cast<int>(members.size());
+    member.name = co_resident.name;
+    member.relation = co_resident.relation;
+    member.id_type = co_resident.id_type;
+    member.id_number = co_resident.id_number;
+    member.birth_date = co_resident.birth_date;
+    member.gender = co_resident.gender;
+    members.push_back(member);
+    if (group.empty()) group.push_back(domain::GroupPerson{applicant.id_type, applicant.id_number,
+                                                           parse_date(profile.birth_date).value_or(date), ""});
+    group.push_back(domain::GroupPerson{co_resident.id_type, co_resident.id_number,
+                                        parse_date(co_resident.birth_date).value_or(date), co_resident.care_reason});
+  }
+  if (auto error = domain::check_group(group, date)) return *error;
+  return members;
 }
 
 Result<BookingConfirmation> BookingService::book(const store::Account& account, const std::string& date_text,
                                                  const std::string& captcha_id, const std::string& captcha_answer,
                                                  const std::string& idempotency_key) {
-  // 1. Checks that need nothing but the clock and the request.
+  // 1. A retry of a request that already booked gets that booking, even if
+  //    the retry arrives after closing time or after the date sold out.
+  if (idempotency_key.size() > 128) return make_error(ErrorKind::invalid, "booking.idempotency_key_invalid");
+  if (!idempotency_key.empty()) {
+    if (auto earlier = store_.find_booking_by_key(account.id, idempotency_key)) {
+      return BookingConfirmation{*earlier, true};
+    }
+  }
+
+  // 2. Checks that need nothing but the clock and the request.
   const auto date = parse_date(date_text);
   if (!date) return make_error(ErrorKind::invalid, "booking.date_invalid", "date");
   const auto now = local_now();
   if (auto error = domain::check_booking_time(now, *date, policy_)) {
-    if (error->code == "booking.outside_open_hours") error->params["next_opening"] = next_opening();
+    error->params["next_opening"] = next_opening();
+    error->params["opens_at"] = format_time_of_day(policy_.opens_at);
+    error->params["closes_at"] = format_time_of_day(policy_.closes_at);
+    error->params["window_days"] = std::to_string(policy_.window_days);
     return *error;
   }
-  if (idempotency_key.size() > 128) return make_error(ErrorKind::invalid, "booking.idempotency_key_invalid");
   if (account.must_change_password) return make_error(ErrorKind::forbidden, "account.password_change_required");
+  // Two consecutive no-shows bar booking until banned_until (exclusive).
+  if (!account.banned_until.empty() && account.banned_until > format_date(now.date)) {
+    Error error = make_error(ErrorKind::forbidden, "booking.banned");
+    error.params["banned_until"] = account.banned_until;
+    return error;
+  }
 
   // 2. Preconditions read from the store without a lock.
   const auto profile = store_.find_profile(account.id);
   if (!profile || profile->status != "approved") {
     return make_error(ErrorKind::forbidden, "booking.profile_not_approved");
   }
+  auto members = booking_group(account, *profile, *date);
+  if (!members) return members.error();
   if (captcha_answer.empty()) return make_error(ErrorKind::invalid, "captcha.missing", "captcha_answer");
 
   // 3. A date known to be full is answered at once: under the rush most
   //    requests end here, and they need neither the captcha nor the writer.
-  //    A retry with an idempotency key skips this, so it still finds its
-  //    earlier booking.
-  if (idempotency_key.empty()) {
+  //    A date without rooms at all was never opened.
+  {
     const auto totals = cached_totals();
     const auto found = totals.find(date_text);
-    if (found == totals.end() || found->second.booked >= found->second.quota) {
-      return make_error(ErrorKind::conflict, "booking.sold_out");
+    if (found == totals.end() || found->second.quota == 0) {
+      return make_error(ErrorKind::conflict, "booking.date_not_open", "date");
     }
+    if (found->second.booked >= found->second.quota) return make_error(ErrorKind::conflict, "booking.sold_out");
   }
 
   // 4. The decision, in the writer's transaction: replay, captcha, one
@@ -156,6 +240,7 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
   attempt.id_type = account.id_type;
   attempt.id_number = account.id_number;
   attempt.destination_code = profile->destination_code;
+  attempt.members = std::move(members.value());
   const auto outcome = writer_.submit(attempt);
 
   switch (outcome.result) {
@@ -210,6 +295,7 @@ Result<store::Booking> BookingService::cancel(const store::Account& account, con
   const auto date = parse_date(booking->date);
   if (auto error = domain::check_cancel_deadline(local_now().date, *date, policy_)) {
     error->params["last_cancel_date"] = last_cancel_date(*booking);
+    error->params["days"] = std::to_string(policy_.cancel_days_before);
     return *error;
   }
   switch (store_.cancel_booking(booking_number, account.id, seconds_of(clock_.now()))) {

@@ -76,6 +76,10 @@ class BookingService {
  private:
   domain::LocalMoment local_now() const;
   std::vector<std::string> window_dates() const;
+  // The applicant and the approved co-residents as the booking will
+  // snapshot them, after the group rules for `date` (domain::check_group).
+  Result<std::vector<store::BookingMember>> booking_group(const store::Account& account, const store::Profile& profile,
+                                                          std::chrono::year_month_day date);
   // Totals per window date, at most a second old: the public pages and the
   // sell-out shortcut read them under load without touching the store.
   std::map<std::string, store::DayTotals> cached_totals();
@@ -92,6 +96,10 @@ class BookingService {
   std::map<std::string, store::DayTotals> cache_;  // guarded by cache_mutex_
   std::chrono::steady_clock::time_point cache_time_{};
   std::string cache_today_;
+  std::uint64_t cache_generation_ = 0;  // bumped by every invalidation
+  std::vector<store::DayTotals> past_cache_;  // guarded by cache_mutex_
+  std::string past_cache_key_;
+  std::chrono::steady_clock::time_point past_cache_time_{};
 };
 
 }  // namespace yizhan::service

@@ -1,5 +1,6 @@
 #include "service/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -57,12 +58,31 @@ domain::BookingPolicy booking_policy(const Config& config) {
   return policy;
 }
 
+std::string slip_key_directory(const Config& config) {
+  if (!config.slip_key_dir.empty()) return config.slip_key_dir;
+  if (config.db.rfind("postgresql://", 0) == 0) return "var/slip-keys";
+  return (std::filesystem::path(config.db).parent_path() / "slip-keys").string();
+}
+
+domain::NoShowPolicy no_show_policy(const Config& config) {
+  return domain::NoShowPolicy{config.no_show_limit, config.ban_days};
+}
+
+int close_days_time(const Config& config) {
+  constexpr int kDefaultCloseTime = 5 * 60;  // 00:05
+  if (config.close_days_at == "off") return -1;
+  if (config.close_days_at.empty()) return config.test_mode ? -1 : kDefaultCloseTime;
+  return parse_time_of_day(config.close_days_at);
+}
+
 bool apply_config_value(Config& config, const std::string& key, const std::string& value) {
   constexpr int kMaxInt = 1'000'000'000;
   if (key == "listen") {
     config.listen.push_back(value);
   } else if (key == "db") {
     config.db = value;
+  } else if (key == "slip_key_dir") {
+    config.slip_key_dir = value;
   } else if (key == "share_dir") {
     config.share_dir = value;
   } else if (key == "divisions_file") {
@@ -113,6 +133,17 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.booking_window_days = parse_int(key, value, 1, 60);
   } else if (key == "cancel_days_before") {
     config.cancel_days_before = parse_int(key, value, 0, 60);
+  } else if (key == "no_show_limit") {
+    config.no_show_limit = parse_int(key, value, 1, 100);
+  } else if (key == "ban_days") {
+    config.ban_days = parse_int(key, value, 1, 3650);
+  } else if (key == "close_days_at") {
+    // 24:00 would never come, so the job's time must be before midnight.
+    const int seconds = parse_time_of_day(value);
+    if (value != "off" && (seconds < 0 || seconds >= 24 * 3600)) {
+      throw std::invalid_argument(key + " must be HH:MM before 24:00 or off, not '" + value + "'");
+    }
+    config.close_days_at = value;
   } else if (key == "password_memory_kib") {
     config.password_memory_kib = static_cast<std::uint64_t>(parse_int(key, value, 8, 4 << 20));
   } else if (key == "password_passes") {

@@ -8,12 +8,16 @@
 #include <vector>
 
 #include "domain/booking_rules.h"
+#include "domain/no_show_rules.h"
 
 namespace yizhan::service {
 
 struct Config {
   std::vector<std::string> listen = {"127.0.0.1:8080"};
   std::string db = "var/yizhan.db";
+  // Ed25519 keys that sign confirmation slips; "" means the directory
+  // slip-keys next to the SQLite file (var/slip-keys for the default db).
+  std::string slip_key_dir;
   std::string share_dir = YIZHAN_SHARE_DIR;
   std::string divisions_file = YIZHAN_DIVISIONS_FILE;  // generated at build time
   std::string zone = "Asia/Shanghai";
@@ -47,6 +51,14 @@ struct Config {
   int booking_window_days = 7;  // today and the next 6 days
   int cancel_days_before = 2;   // cancel on D-2 at the latest
 
+  // No-shows: `no_show_limit` consecutive ones bar booking for `ban_days`
+  // days from the last one's date. Past days are closed every day at
+  // `close_days_at` (local "HH:MM"). "off" turns that job off. Empty means
+  // 00:05, or off in test mode because tests move the clock.
+  int no_show_limit = 2;
+  int ban_days = 14;
+  std::string close_days_at;
+
   // Argon2id cost (OWASP password storage guidance: 19 MiB, 2 passes, 1 lane).
   std::uint64_t password_memory_kib = 19 * 1024;
   std::uint64_t password_passes = 2;
@@ -56,6 +68,13 @@ struct Config {
 int parse_time_of_day(const std::string& text);
 
 domain::BookingPolicy booking_policy(const Config& config);
+domain::NoShowPolicy no_show_policy(const Config& config);
+// Seconds after local midnight at which the server closes past days, or -1
+// when the job is off (see Config::close_days_at).
+int close_days_time(const Config& config);
+
+// The slip key directory: `slip_key_dir`, or slip-keys beside the SQLite file.
+std::string slip_key_directory(const Config& config);
 
 // Apply `key = value` lines ('#' starts a comment) from `path` onto `config`.
 // Throws std::runtime_error naming the file, line and key on any bad line.

@@ -54,7 +54,8 @@ Result<int> QuotaService::set_quota(const store::Staff& staff, const std::string
     }
   }
 
-  int changed = 0;
+  std::vector<std::string> dates;
+  std::vector<store::AuditEntry> audits;
   for (auto day = sys_days{*from}; day <= sys_days{*to}; day += days{1}) {
     const std::string date = format_date(std::chrono::year_month_day{day});
     int before = -1;
@@ -70,28 +71,39 @@ Result<int> QuotaService::set_quota(const store::Staff& staff, const std::string
     audit.target_id = date + "/" + std::to_string(station_id);
     audit.before_json = before < 0 ? "" : nlohmann::json{{"quota", before}}.dump();
     audit.after_json = nlohmann::json{{"quota", quota}}.dump();
-    switch (store_.set_quota(date, station_id, quota, audit)) {
-      case store::QuotaResult::set:
-        ++changed;
-        break;
-      case store::QuotaResult::unknown_station:
-        return make_error(ErrorKind::not_found, "quota.station_not_found", "station_id");
-      case store::QuotaResult::below_booked: {
-        // A booking landed between the check above and this write.
-        Error error = make_error(ErrorKind::conflict, "quota.below_booked", "quota");
-        error.params["date"] = date;
-        error.params["booked"] = "?";
-        return error;
-      }
+    dates.push_back(date);
+    audits.push_back(std::move(audit));
+  }
+  // One transaction for the whole range: a booking that lands after the
+  // check above still cannot leave the range half set.
+  store::DayQuota refused;
+  switch (store_.set_quotas(dates, station_id, quota, audits, refused)) {
+    case store::QuotaResult::set:
+      return static_cast<int>(dates.size());
+    case store::QuotaResult::unknown_station:
+      return make_error(ErrorKind::not_found, "quota.station_not_found", "station_id");
+    case store::QuotaResult::below_booked: {
+      Error error = make_error(ErrorKind::conflict, "quota.below_booked", "quota");
+      error.params["date"] = refused.date;
+      error.params["booked"] = std::to_string(refused.booked);
+      return error;
     }
   }
-  return changed;
+  return make_error(ErrorKind::unavailable, "service.internal_error");
 }
 
-Check QuotaService::validate_station(const StationInput& input) const {
-  for (const auto* text : {&input.name, &input.address, &input.district}) {
-    if (!domain::is_valid_utf8(*text) || text->size() > 200) {
-      return make_error(ErrorKind::invalid, "station.text_invalid", text == &input.name ? "name" : "address");
+Check QuotaService::validate_station(StationInput& input) const {
+  const std::pair<std::string*, const char*> texts[] = {
+      {&input.name, "name"}, {&input.address, "address"}, {&input.district, "district"}};
+  for (auto& [text, field] : texts) {
+    // Surrounding spaces are not part of a name; control characters never are.
+    const auto first = text->find_first_not_of(" \t");
+    *text = first == std::string::npos ? std::string() : text->substr(first, text->find_last_not_of(" \t") - first + 1);
+    const bool has_control = std::any_of(text->begin(), text->end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (!domain::is_valid_utf8(*text) || text->size() > 200 || has_control) {
+      return make_error(ErrorKind::invalid, "station.text_invalid", field);
     }
   }
   if (input.name.empty()) return make_error(ErrorKind::invalid, "station.name_missing", "name");
@@ -99,7 +111,7 @@ Check QuotaService::validate_station(const StationInput& input) const {
   return std::nullopt;
 }
 
-Result<std::int64_t> QuotaService::add_station(const store::Staff& staff, const StationInput& input) {
+Result<std::int64_t> QuotaService::add_station(const store::Staff& staff, StationInput input) {
   if (auto error = validate_station(input)) return *error;
   store::Station station{0, input.name, input.address, input.district, input.rooms, input.active};
   store::AuditEntry audit;
@@ -112,7 +124,7 @@ Result<std::int64_t> QuotaService::add_station(const store::Staff& staff, const 
   return store_.insert_station(station, audit);
 }
 
-Check QuotaService::update_station(const store::Staff& staff, std::int64_t id, const StationInput& input) {
+Check QuotaService::update_station(const store::Staff& staff, std::int64_t id, StationInput input) {
   if (auto error = validate_station(input)) return *error;
   const auto all = store_.list_stations();
   const auto current = std::find_if(all.begin(), all.end(), [&](const store::Station& s) { return s.id == id; });

@@ -36,11 +36,12 @@ class QuotaService {
                         std::int64_t station_id, int quota);
 
   std::vector<store::Station> stations();
-  Result<std::int64_t> add_station(const store::Staff& staff, const StationInput& input);
-  Check update_station(const store::Staff& staff, std::int64_t id, const StationInput& input);
+  Result<std::int64_t> add_station(const store::Staff& staff, StationInput input);
+  Check update_station(const store::Staff& staff, std::int64_t id, StationInput input);
+  // Trims the texts in place, then checks them.
+  Check validate_station(StationInput& input) const;
 
  private:
-  Check validate_station(const StationInput& input) const;
 
   store::Store& store_;
   const Clock& clock_;

@@ -1,9 +1,11 @@
 #include "service/review_service.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
+#include "domain/co_resident_rules.h"
 #include "domain/id_document.h"
 #include "domain/profile.h"
 #include "domain/text.h"
@@ -128,6 +130,37 @@ void mark_changes(const store::Profile& profile, ReviewEntry& entry) {
   }
 }
 
+CoResidentReview review_co_resident(const store::CoResident& co_resident, std::chrono::year_month_day today) {
+  CoResidentReview review;
+  review.co_resident = co_resident;
+  domain::CoResidentInput input{co_resident.name,      co_resident.relation, co_resident.id_type,
+                                co_resident.id_number, co_resident.birth_date, co_resident.gender,
+                                co_resident.care_reason, co_resident.care_note};
+  for (const Error& error : domain::validate_co_resident(input, today)) {
+    review.field_errors.emplace(error.field, error.code);
+  }
+  review.id_number_format_valid = review.field_errors.count("id_number") == 0 && review.field_errors.count("id_type") == 0;
+  if (co_resident.id_type != "resident_id") return review;
+
+  const char expected = co_resident.id_number.size() == 18
+                            ? domain::resident_id_check_digit(std::string_view(co_resident.id_number).substr(0, 17))
+                            : '\0';
+  review.id_check_digit_valid = expected != '\0' && expected == co_resident.id_number[17];
+  const auto facts = domain::resident_id_facts(co_resident.id_number);
+  if (!facts) return review;
+  review.birth_date_matches_id = co_resident.birth_date == format_date(facts->birth_date);
+  review.gender_matches_id = co_resident.gender == (facts->male ? "male" : "female");
+  return review;
+}
+
+nlohmann::json co_resident_audit(const store::CoResident& co_resident) {
+  return {{"id", co_resident.id},
+          {"relation", co_resident.relation},
+          {"id_type", co_resident.id_type},
+          {"id_number_masked", domain::mask_id_number(co_resident.id_number)},
+          {"status", co_resident.status}};
+}
+
 nlohmann::json audit_state(const store::Profile& profile) {
   return {{"status", profile.status}, {"reason", profile.reject_reason}, {"note", profile.reject_note}};
 }
@@ -159,14 +192,22 @@ ReviewEntry ReviewService::describe(store::ReviewItem item) const {
     entry.checks.destination_known = divisions_.is_destination(item.profile.destination_code);
   }
   mark_changes(item.profile, entry);
+  entry.pending = item.profile.status == "pending";
+  for (const auto& co_resident : store_.list_co_residents(item.profile.account_id)) {
+    entry.pending = entry.pending || co_resident.status == "pending";
+    entry.co_residents.push_back(review_co_resident(co_resident, today));
+  }
   entry.item = std::move(item);
   return entry;
 }
 
 ReviewQueuePage ReviewService::queue(int limit, int offset) {
   ReviewQueuePage page;
-  page.total = store_.count_pending_reviews();
-  for (auto& item : store_.list_pending_reviews(limit, offset)) page.entries.push_back(describe(std::move(item)));
+  page.total = store_.count_review_accounts();
+  for (std::int64_t account_id : store_.list_review_accounts(limit, offset)) {
+    // An account decided between the two reads is left out of this page.
+    if (auto item = store_.find_review(account_id)) page.entries.push_back(describe(std::move(*item)));
+  }
   return page;
 }
 
@@ -187,14 +228,81 @@ Result<store::Profile> ReviewService::decide(const store::Staff& staff, std::int
   const auto item = store_.find_review(account_id);
   if (!item) return make_error(ErrorKind::not_found, "review.not_found");
   const store::Profile& current = item->profile;
-  if (current.status != "pending" || (expected_version && *expected_version != current.version)) {
+  const bool profile_pending = current.status == "pending";
+  std::vector<store::CoResident> pending_co_residents;
+  for (auto& co_resident : store_.list_co_residents(account_id)) {
+    if (co_resident.status == "pending") pending_co_residents.push_back(std::move(co_resident));
+  }
+  if ((!profile_pending && pending_co_residents.empty()) ||
+      (expected_version && *expected_version != current.version)) {
     return make_error(ErrorKind::conflict, "review.not_pending");
   }
 
   store::Profile decided = current;
-  decided.decided_at = seconds(clock_.now());
+  const std::int64_t now = seconds(clock_.now());
+  if (profile_pending) decide_profile_fields(decided, *decision, reason_code, cleaned_note.value(), staff, now);
+
+  store::CoResidentDecision co_resident_decision;
+  co_resident_decision.account_id = account_id;
+  co_resident_decision.status = *decision == ReviewDecision::approve ? "approved" : "rejected";
+  if (*decision == ReviewDecision::reject) {
+    co_resident_decision.reject_reason = reason_code;
+    co_resident_decision.reject_note = cleaned_note.value();
+  }
+  co_resident_decision.decided_at = now;
+  for (const auto& co_resident : pending_co_residents) co_resident_decision.ids.push_back(co_resident.id);
+
+  // The audit entry names the documents only masked: the log is read by
+  // administrators who do not need the numbers.
+  nlohmann::json before = audit_state(current);
+  before["version"] = current.version;
+  before["id_type"] = item->id_type;
+  before["id_number_masked"] = domain::mask_id_number(item->id_number);
+  nlohmann::json after = audit_state(decided);
+  if (profile_pending && *decision == ReviewDecision::approve) {
+    after["note"] = cleaned_note.value();
+    after["approved"] = nlohmann::json::parse(decided.approved_json);
+  }
+  if (!pending_co_residents.empty()) {
+    before["co_residents"] = nlohmann::json::array();
+    after["co_residents"] = nlohmann::json::array();
+    for (store::CoResident co_resident : pending_co_residents) {
+      before["co_residents"].push_back(co_resident_audit(co_resident));
+      co_resident.status = co_resident_decision.status;
+      nlohmann::json decided_co_resident = co_resident_audit(co_resident);
+      decided_co_resident["reason"] = co_resident_decision.reject_reason;
+      after["co_residents"].push_back(decided_co_resident);
+    }
+    after["co_residents_note"] = cleaned_note.value();
+  }
+
+  store::AuditEntry audit;
+  audit.at = now;
+  audit.staff_id = staff.id;
+  audit.staff_username = staff.username;
+  audit.action = *decision == ReviewDecision::approve ? "review.approve" : "review.reject";
+  audit.target_type = "account";
+  audit.target_id = std::to_string(account_id);
+  audit.before_json = dump(before);
+  audit.after_json = dump(after);
+
+  if (store_.decide_account(profile_pending ? &decided : nullptr, current.version, co_resident_decision, audit) ==
+      store::DecisionOutcome::stale) {
+    return make_error(ErrorKind::conflict, "review.not_pending");
+  }
+  if (profile_pending) decided.version = current.version + 1;
+  spdlog::info("event=review_decided account_id={} decision={} profile={} co_residents={} by={}", account_id,
+               decision_name, profile_pending, pending_co_residents.size(), staff.id);
+  return decided;
+}
+
+void ReviewService::decide_profile_fields(store::Profile& decided, ReviewDecision decision,
+                                          const std::string& reason_code, const std::string& note,
+                                          const store::Staff& staff, std::int64_t now) {
+  const store::Profile current = decided;
+  decided.decided_at = now;
   decided.decided_by = staff.id;
-  if (*decision == ReviewDecision::approve) {
+  if (decision == ReviewDecision::approve) {
     decided.status = "approved";
     decided.reject_reason.clear();
     decided.reject_note.clear();
@@ -204,38 +312,8 @@ Result<store::Profile> ReviewService::decide(const store::Staff& staff, std::int
     // is still compared with what was approved.
     decided.status = "rejected";
     decided.reject_reason = reason_code;
-    decided.reject_note = cleaned_note.value();
+    decided.reject_note = note;
   }
-
-  // The audit entry names the document only masked: the log is read by
-  // administrators who do not need the number.
-  nlohmann::json before = audit_state(current);
-  before["version"] = current.version;
-  before["id_type"] = item->id_type;
-  before["id_number_masked"] = domain::mask_id_number(item->id_number);
-  nlohmann::json after = audit_state(decided);
-  if (*decision == ReviewDecision::approve) {
-    after["note"] = cleaned_note.value();
-    after["approved"] = nlohmann::json::parse(decided.approved_json);
-  }
-
-  store::AuditEntry audit;
-  audit.at = decided.decided_at;
-  audit.staff_id = staff.id;
-  audit.staff_username = staff.username;
-  audit.action = *decision == ReviewDecision::approve ? "review.approve" : "review.reject";
-  audit.target_type = "account";
-  audit.target_id = std::to_string(account_id);
-  audit.before_json = dump(before);
-  audit.after_json = dump(after);
-
-  // TODO: a decision also covers the account's pending co-residents once
-  // they are stored; today it covers the personal information only.
-  if (store_.decide_profile(decided, current.version, audit) == store::DecisionOutcome::stale) {
-    return make_error(ErrorKind::conflict, "review.not_pending");
-  }
-  decided.version = current.version + 1;
-  return decided;
 }
 
 }  // namespace yizhan::service

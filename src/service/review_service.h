@@ -52,6 +52,19 @@ struct ReviewChecks {
   std::map<std::string, std::string> field_errors;
 };
 
+// One co-resident of the account under review, with the system's checks:
+// its fields against the co-resident rules, and the resident ID comparisons
+// as for the traveller (nullopt when they do not apply).
+struct CoResidentReview {
+  store::CoResident co_resident;
+  bool id_number_format_valid = false;
+  std::optional<bool> id_check_digit_valid;
+  std::optional<bool> birth_date_matches_id;
+  std::optional<bool> gender_matches_id;
+  // Fields that break a rule, with the rule's error code.
+  std::map<std::string, std::string> field_errors;
+};
+
 // One submission with its checks and change markers, as the review pages
 // and the API show it.
 struct ReviewEntry {
@@ -63,6 +76,11 @@ struct ReviewEntry {
   std::vector<std::string> changed_fields;
   // The last approved value of each changed field.
   std::map<std::string, std::string> approved_values;
+  // Every co-resident of the account, oldest first; a decision covers the
+  // pending ones.
+  std::vector<CoResidentReview> co_residents;
+  // True when the profile or any co-resident waits for a decision.
+  bool pending = false;
 };
 
 struct ReviewQueuePage {
@@ -86,11 +104,13 @@ class ReviewService {
   // saved personal information.
   std::optional<ReviewEntry> find(std::int64_t account_id);
 
-  // Approve or reject the pending submission of `account_id` and write the
-  // audit entry in the same transaction. An approval stores no reason, and
+  // Approve or reject everything pending of `account_id` (the personal
+  // information and the co-residents) and write the audit entry in the same
+  // transaction. An approval stores no reason, and
   // its note goes to the audit entry only. `expected_version`, when given, is
   // the version the reviewer looked at; a submission changed since then
-  // counts as already decided. Returns the decided profile.
+  // counts as already decided. Returns the profile, decided when it was
+  // pending and unchanged when only co-residents were.
   //
   // Errors:
   //   review.decision_invalid   neither approve nor reject (field decision)
@@ -102,8 +122,8 @@ class ReviewService {
   //   review.note_invalid       not UTF-8, or a control character other than
   //                             a line break or tab (field note)
   //   review.not_found          (404) the account has no personal information
-  //   review.not_pending        (409) not waiting for review, including when
-  //                             another reviewer decided first
+  //   review.not_pending        (409) nothing waits for review, including
+  //                             when another reviewer decided first
   Result<store::Profile> decide(const store::Staff& staff, std::int64_t account_id, const std::string& decision,
                                 const std::string& reason_code, const std::string& note,
                                 std::optional<std::int64_t> expected_version = std::nullopt);
@@ -112,6 +132,9 @@ class ReviewService {
   // The checks and change markers for one queue item, computed against the
   // current local date.
   ReviewEntry describe(store::ReviewItem item) const;
+  // Sets the decision's status, reason and snapshot on a pending profile.
+  static void decide_profile_fields(store::Profile& decided, ReviewDecision decision, const std::string& reason_code,
+                                    const std::string& note, const store::Staff& staff, std::int64_t now);
 
   store::Store& store_;
   const Clock& clock_;

@@ -1,37 +1,13 @@
 // SqliteStore: stations, quotas and the booking decision.
 #include <cstdio>
 
+#include "store/sqlite_booking_rows.h"
 #include "store/sqlite_store.h"
 
 namespace yizhan::store {
 namespace {
 
-constexpr std::string_view kBookingColumns =
-    "id, booking_number, date, sequence, account_id, station_id, status, created_at, cancelled_at, "
-    "idempotency_key, name, id_type, id_number, destination_code";
-
-Booking read_booking(SqliteStatement& row) {
-  Booking booking;
-  booking.id = row.column_int(0);
-  booking.booking_number = row.column_text(1);
-  booking.date = row.column_text(2);
-  booking.sequence = static_cast<int>(row.column_int(3));
-  booking.account_id = row.column_int(4);
-  booking.station_id = row.column_int(5);
-  booking.status = row.column_text(6);
-  booking.created_at = row.column_int(7);
-  booking.cancelled_at = row.column_int(8);
-  booking.idempotency_key = row.column_text(9);
-  booking.name = row.column_text(10);
-  booking.id_type = row.column_text(11);
-  booking.id_number = row.column_text(12);
-  booking.destination_code = row.column_text(13);
-  return booking;
-}
-
-std::string select_bookings(std::string_view where) {
-  return "SELECT " + std::string(kBookingColumns) + " FROM bookings " + std::string(where);
-}
+constexpr std::int64_t kLastSequence = 9999;
 
 // "2026-12-25" and 6 -> "202612250006".
 std::string booking_number(const std::string& date, std::int64_t sequence) {
@@ -39,6 +15,57 @@ std::string booking_number(const std::string& date, std::int64_t sequence) {
   std::snprintf(text, sizeof text, "%s%s%s%04lld", date.substr(0, 4).c_str(), date.substr(5, 2).c_str(),
                 date.substr(8, 2).c_str(), static_cast<long long>(sequence));
   return text;
+}
+
+// The attempt's members, or the applicant alone when it names none.
+std::vector<BookingMember> members_of(const BookingAttempt& attempt) {
+  if (!attempt.members.empty()) return attempt.members;
+  BookingMember applicant;
+  applicant.name = attempt.name;
+  applicant.id_type = attempt.id_type;
+  applicant.id_number = attempt.id_number;
+  return {applicant};
+}
+
+// An active booking of the account, or one that covers any of `members` as
+// applicant or co-resident; nullopt when there is none.
+std::optional<Booking> find_active_conflict(SqliteConnection& connection, const BookingAttempt& attempt,
+                                            const std::vector<BookingMember>& members) {
+  auto own = connection.prepare(select_bookings("WHERE status = 'confirmed' AND date >= ? AND account_id = ? LIMIT 1"));
+  own.bind(1, attempt.today).bind(2, attempt.account_id);
+  if (own.step()) return read_booking(own);
+
+  for (const BookingMember& member : members) {
+    auto other = connection.prepare(select_bookings(
+        "WHERE status = 'confirmed' AND date >= ? AND ((id_type = ? AND id_number = ?) OR id IN "
+        "(SELECT booking_id FROM booking_members WHERE id_type = ? AND id_number = ?)) LIMIT 1"));
+    other.bind(1, attempt.today)
+        .bind(2, member.id_type)
+        .bind(3, member.id_number)
+        .bind(4, member.id_type)
+        .bind(5, member.id_number);
+    if (other.step()) return read_booking(other);
+  }
+  return std::nullopt;
+}
+
+void insert_members(SqliteConnection& connection, std::int64_t booking_id, const std::vector<BookingMember>& members) {
+  for (std::size_t position = 0; position < members.size(); ++position) {
+    const BookingMember& member = members[position];
+    connection
+        .prepare(
+            "INSERT INTO booking_members (booking_id, position, name, relation, id_type, id_number, birth_date, "
+            "gender) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, booking_id)
+        .bind(2, static_cast<std::int64_t>(position))
+        .bind(3, member.name)
+        .bind(4, member.relation)
+        .bind(5, member.id_type)
+        .bind(6, member.id_number)
+        .bind(7, member.birth_date)
+        .bind(8, member.gender)
+        .run();
+  }
 }
 
 // The booking decision for one attempt, inside the batch's transaction.
@@ -74,21 +101,20 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
   }
 
   connection.execute("SAVEPOINT attempt");
-  // One active booking per account, and no person in two active bookings.
-  auto active = connection.prepare(select_bookings(
-      "WHERE status = 'confirmed' AND date >= ? AND (account_id = ? OR (id_type = ? AND id_number = ?)) LIMIT 1"));
-  active.bind(1, attempt.today).bind(2, attempt.account_id).bind(3, attempt.id_type).bind(4, attempt.id_number);
-  if (active.step()) {
+  const std::vector<BookingMember> members = members_of(attempt);
+  // One active booking per account, and no person in two active bookings,
+  // whether that person applied or came along as a co-resident.
+  if (auto conflict = find_active_conflict(connection, attempt, members)) {
     outcome.result = BookingResult::already_active;
-    outcome.booking = read_booking(active);
+    outcome.booking = std::move(*conflict);
     connection.execute("ROLLBACK TO attempt; RELEASE attempt");
     return outcome;
   }
 
   // The station with the most rooms left takes the booking.
   auto station = connection.prepare(
-      "SELECT station_id FROM day_quotas WHERE date = ? AND booked < quota "
-      "ORDER BY quota - booked DESC, station_id LIMIT 1");
+      "SELECT q.station_id FROM day_quotas q JOIN stations s ON s.id = q.station_id AND s.active = 1 "
+      "WHERE q.date = ? AND q.booked < q.quota ORDER BY q.quota - q.booked DESC, q.station_id LIMIT 1");
   station.bind(1, attempt.date);
   if (!station.step()) {
     outcome.result = BookingResult::sold_out;
@@ -96,6 +122,17 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
     return outcome;
   }
   const std::int64_t station_id = station.column_int(0);
+
+  // Booking numbers have four sequence digits and cancelled ones are not
+  // reused, so a date whose sequences ran out takes no more bookings even
+  // if cancellations left rooms free.
+  auto used = connection.prepare("SELECT last_sequence FROM day_sequences WHERE date = ?");
+  used.bind(1, attempt.date);
+  if (used.step() && used.column_int(0) >= kLastSequence) {
+    outcome.result = BookingResult::sold_out;
+    connection.execute("ROLLBACK TO attempt; RELEASE attempt");
+    return outcome;
+  }
 
   connection.prepare("UPDATE day_quotas SET booked = booked + 1 WHERE date = ? AND station_id = ?")
       .bind(1, attempt.date)
@@ -123,11 +160,12 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
   booking.id_type = attempt.id_type;
   booking.id_number = attempt.id_number;
   booking.destination_code = attempt.destination_code;
+  booking.group_size = static_cast<int>(members.size());
   connection
       .prepare(
           "INSERT INTO bookings (booking_number, date, sequence, account_id, station_id, status, created_at, "
-          "idempotency_key, name, id_type, id_number, destination_code) "
-          "VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?)")
+          "idempotency_key, name, id_type, id_number, destination_code, group_size) "
+          "VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, booking.booking_number)
       .bind(2, booking.date)
       .bind(3, next)
@@ -139,8 +177,10 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
       .bind(9, booking.id_type)
       .bind(10, booking.id_number)
       .bind(11, booking.destination_code)
+      .bind(12, static_cast<std::int64_t>(booking.group_size))
       .run();
   booking.id = sqlite3_last_insert_rowid(connection.handle());
+  insert_members(connection, booking.id, members);
   connection.execute("RELEASE attempt");
   outcome.result = BookingResult::confirmed;
   return outcome;
@@ -174,6 +214,14 @@ std::vector<Booking> SqliteStore::list_bookings(std::int64_t account_id) {
   std::vector<Booking> bookings;
   while (query.step()) bookings.push_back(read_booking(query));
   return bookings;
+}
+
+std::optional<Booking> SqliteStore::find_booking_by_key(std::int64_t account_id, const std::string& key) {
+  auto connection = acquire();
+  auto query = connection->prepare(select_bookings("WHERE account_id = ? AND idempotency_key = ?"));
+  query.bind(1, account_id).bind(2, key);
+  if (!query.step()) return std::nullopt;
+  return read_booking(query);
 }
 
 std::optional<Booking> SqliteStore::find_active_booking(std::int64_t account_id, const std::string& today) {
@@ -255,24 +303,36 @@ bool SqliteStore::update_station(const Station& station, const AuditEntry& audit
 
 QuotaResult SqliteStore::set_quota(const std::string& date, std::int64_t station_id, int quota,
                                    const AuditEntry& audit) {
+  DayQuota refused;
+  return set_quotas({date}, station_id, quota, {audit}, refused);
+}
+
+QuotaResult SqliteStore::set_quotas(const std::vector<std::string>& dates, std::int64_t station_id, int quota,
+                                    const std::vector<AuditEntry>& audits, DayQuota& refused) {
   auto connection = acquire();
   SqliteTransaction transaction(*connection);
   auto station = connection->prepare("SELECT 1 FROM stations WHERE id = ?");
   station.bind(1, station_id);
   if (!station.step()) return QuotaResult::unknown_station;
-  auto current = connection->prepare("SELECT booked FROM day_quotas WHERE date = ? AND station_id = ?");
-  current.bind(1, date).bind(2, station_id);
-  const int booked = current.step() ? static_cast<int>(current.column_int(0)) : 0;
-  if (quota < booked) return QuotaResult::below_booked;
-  connection
-      ->prepare(
-          "INSERT INTO day_quotas (date, station_id, quota) VALUES (?, ?, ?) "
-          "ON CONFLICT (date, station_id) DO UPDATE SET quota = excluded.quota")
-      .bind(1, date)
-      .bind(2, station_id)
-      .bind(3, static_cast<std::int64_t>(quota))
-      .run();
-  insert_audit_row(*connection, audit);
+  for (std::size_t i = 0; i < dates.size(); ++i) {
+    auto current = connection->prepare("SELECT booked FROM day_quotas WHERE date = ? AND station_id = ?");
+    current.bind(1, dates[i]).bind(2, station_id);
+    const int booked = current.step() ? static_cast<int>(current.column_int(0)) : 0;
+    if (quota < booked) {
+      // Returning without commit rolls back the dates already written.
+      refused = DayQuota{dates[i], station_id, quota, booked};
+      return QuotaResult::below_booked;
+    }
+    connection
+        ->prepare(
+            "INSERT INTO day_quotas (date, station_id, quota) VALUES (?, ?, ?) "
+            "ON CONFLICT (date, station_id) DO UPDATE SET quota = excluded.quota")
+        .bind(1, dates[i])
+        .bind(2, station_id)
+        .bind(3, static_cast<std::int64_t>(quota))
+        .run();
+    if (i < audits.size()) insert_audit_row(*connection, audits[i]);
+  }
   transaction.commit();
   return QuotaResult::set;
 }
@@ -296,7 +356,8 @@ std::vector<DayTotals> SqliteStore::day_totals(const std::string& from, const st
       "SELECT q.date, SUM(q.quota), SUM(q.booked), "
       "(SELECT COUNT(*) FROM bookings b WHERE b.date = q.date AND b.status = 'entered'), "
       "(SELECT COUNT(*) FROM bookings b WHERE b.date = q.date AND b.status = 'no_show') "
-      "FROM day_quotas q WHERE q.date BETWEEN ? AND ? GROUP BY q.date ORDER BY q.date");
+      "FROM day_quotas q JOIN stations s ON s.id = q.station_id AND s.active = 1 "
+      "WHERE q.date BETWEEN ? AND ? GROUP BY q.date ORDER BY q.date");
   query.bind(1, from).bind(2, to);
   std::vector<DayTotals> totals;
   while (query.step()) {

@@ -143,6 +143,66 @@ CREATE INDEX bookings_account ON bookings (account_id, date);
 CREATE INDEX bookings_identity ON bookings (id_type, id_number, status, date);
 CREATE INDEX bookings_date ON bookings (date, status);
 )SQL"},
+      {4, "port entries, station check-ins, no-shows and bans, co-residents", R"SQL(
+-- Port entry (recorded once) and station check-in of a booking.
+ALTER TABLE bookings ADD COLUMN entered_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bookings ADD COLUMN entered_by INTEGER REFERENCES staff (id);
+ALTER TABLE bookings ADD COLUMN checked_in_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bookings ADD COLUMN room_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE bookings ADD COLUMN group_size INTEGER NOT NULL DEFAULT 1;
+
+-- Station staff see the arrivals of one station.
+ALTER TABLE staff ADD COLUMN station_id INTEGER REFERENCES stations (id);
+
+-- No-shows: consecutive ones lead to a ban; an entry resets the count.
+-- banned_until is the first date on which booking is possible again.
+ALTER TABLE accounts ADD COLUMN consecutive_no_shows INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN total_no_shows INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN banned_until TEXT NOT NULL DEFAULT '';
+
+-- Days whose no-shows were marked; closing a day twice changes nothing.
+CREATE TABLE closed_days (
+  date TEXT PRIMARY KEY,
+  closed_at INTEGER NOT NULL,
+  no_shows INTEGER NOT NULL
+);
+
+-- Direct relatives who share the traveller's room, reviewed like the
+-- traveller's own information.
+CREATE TABLE co_residents (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts (id),
+  name TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  id_type TEXT NOT NULL,
+  id_number TEXT NOT NULL,
+  birth_date TEXT NOT NULL,
+  gender TEXT NOT NULL,
+  care_reason TEXT NOT NULL DEFAULT '',
+  care_note TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+  reject_reason TEXT NOT NULL DEFAULT '',
+  reject_note TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (account_id, id_type, id_number)
+);
+
+-- Everyone a booking covers, as at booking time: position 0 is the
+-- applicant, then the co-residents.
+CREATE TABLE booking_members (
+  booking_id INTEGER NOT NULL REFERENCES bookings (id),
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  relation TEXT NOT NULL DEFAULT '',
+  id_type TEXT NOT NULL,
+  id_number TEXT NOT NULL,
+  birth_date TEXT NOT NULL DEFAULT '',
+  gender TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (booking_id, position)
+);
+CREATE INDEX booking_members_identity ON booking_members (id_type, id_number);
+)SQL"},
   };
   return migrations;
 }

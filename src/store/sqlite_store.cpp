@@ -8,7 +8,8 @@ namespace yizhan::store {
 namespace {
 
 constexpr std::string_view kAccountColumns =
-    "id, id_type, id_number, password_hash, language, must_change_password, created_at";
+    "id, id_type, id_number, password_hash, language, must_change_password, created_at, consecutive_no_shows, "
+    "total_no_shows, banned_until";
 
 Account read_account(SqliteStatement& row) {
   Account account;
@@ -19,10 +20,14 @@ Account read_account(SqliteStatement& row) {
   account.language = row.column_text(4);
   account.must_change_password = row.column_int(5) != 0;
   account.created_at = row.column_int(6);
+  account.consecutive_no_shows = static_cast<int>(row.column_int(7));
+  account.total_no_shows = static_cast<int>(row.column_int(8));
+  account.banned_until = row.column_text(9);
   return account;
 }
 
-constexpr std::string_view kStaffColumns = "id, username, password_hash, role, disabled, language";
+constexpr std::string_view kStaffColumns =
+    "id, username, password_hash, role, disabled, language, COALESCE(station_id, 0)";
 
 Staff read_staff(SqliteStatement& row) {
   Staff staff;
@@ -32,6 +37,7 @@ Staff read_staff(SqliteStatement& row) {
   staff.role = row.column_text(3);
   staff.disabled = row.column_int(4) != 0;
   staff.language = row.column_text(5);
+  staff.station_id = row.column_int(6);
   return staff;
 }
 
@@ -385,7 +391,8 @@ void SqliteStore::set_account_password(std::int64_t id, const std::string& passw
 std::vector<Account> SqliteStore::search_accounts(const std::string& query, int limit) {
   auto connection = acquire();
   auto statement = connection->prepare(
-      "SELECT a.id, a.id_type, a.id_number, a.password_hash, a.language, a.must_change_password, a.created_at "
+      "SELECT a.id, a.id_type, a.id_number, a.password_hash, a.language, a.must_change_password, a.created_at, "
+      "a.consecutive_no_shows, a.total_no_shows, a.banned_until "
       "FROM accounts a LEFT JOIN profiles p ON p.account_id = a.id "
       "WHERE instr(a.id_number, ?) > 0 OR instr(p.name, ?) > 0 ORDER BY a.id DESC LIMIT ?");
   statement.bind(1, query).bind(2, query).bind(3, static_cast<std::int64_t>(limit));

@@ -68,14 +68,40 @@ class SqliteStore final : public Store {
   bool update_station(const Station& station, const AuditEntry& audit) override;
   QuotaResult set_quota(const std::string& date, std::int64_t station_id, int quota,
                         const AuditEntry& audit) override;
+  QuotaResult set_quotas(const std::vector<std::string>& dates, std::int64_t station_id, int quota,
+                         const std::vector<AuditEntry>& audits, DayQuota& refused) override;
   std::vector<DayQuota> list_quotas(const std::string& from, const std::string& to) override;
   std::vector<DayTotals> day_totals(const std::string& from, const std::string& to) override;
 
   std::vector<BookingOutcome> book(const std::vector<BookingAttempt>& attempts) override;
   std::optional<Booking> find_booking(const std::string& booking_number) override;
   std::vector<Booking> list_bookings(std::int64_t account_id) override;
+  std::optional<Booking> find_booking_by_key(std::int64_t account_id, const std::string& key) override;
   std::optional<Booking> find_active_booking(std::int64_t account_id, const std::string& today) override;
   CancelResult cancel_booking(const std::string& booking_number, std::int64_t account_id, std::int64_t now) override;
+
+  // Port and stations (sqlite_port.cpp).
+  EntryOutcome record_entry(const std::string& booking_number, std::int64_t staff_id, std::int64_t now) override;
+  std::vector<Booking> list_arrivals(std::int64_t station_id, const std::string& date) override;
+  bool record_check_in(const std::string& booking_number, std::int64_t station_id, const std::string& room_number,
+                       std::int64_t now, const AuditEntry& audit) override;
+  void set_staff_station(std::int64_t staff_id, std::int64_t station_id, const AuditEntry& audit) override;
+  std::vector<BookingMember> booking_members(std::int64_t booking_id) override;
+
+  // No-shows (sqlite_no_shows.cpp).
+  CloseDayOutcome close_day(const std::string& date, std::int64_t now, int no_show_limit, int ban_days) override;
+  bool is_day_closed(const std::string& date) override;
+  std::vector<Account> list_banned(const std::string& today) override;
+  bool lift_ban(std::int64_t account_id, const AuditEntry& audit) override;
+
+  // Co-residents (sqlite_co_residents.cpp).
+  std::vector<CoResident> list_co_residents(std::int64_t account_id) override;
+  InsertOutcome insert_co_resident(const CoResident& co_resident, std::int64_t& id) override;
+  bool delete_co_resident(std::int64_t account_id, std::int64_t id) override;
+  std::vector<std::int64_t> list_review_accounts(int limit, int offset) override;
+  int count_review_accounts() override;
+  DecisionOutcome decide_account(const Profile* decided, std::int64_t expected_version,
+                                 const CoResidentDecision& co_residents, const AuditEntry& audit) override;
 
   LoginThrottle find_login_throttle(const std::string& key) override;
   LoginThrottle record_login_failure(const std::string& key, std::int64_t now, int max_failures,

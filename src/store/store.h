@@ -42,6 +42,9 @@ struct Account {
   std::string language;
   bool must_change_password = false;
   std::int64_t created_at = 0;
+  int consecutive_no_shows = 0;
+  int total_no_shows = 0;
+  std::string banned_until;  // YYYY-MM-DD: first date booking is possible again; "" when not banned
 };
 
 struct NewStaff {
@@ -58,6 +61,7 @@ struct Staff {
   std::string role;
   bool disabled = false;
   std::string language;
+  std::int64_t station_id = 0;  // station staff: their station; 0 otherwise
 };
 
 enum class SessionKind { account, staff };
@@ -179,6 +183,23 @@ struct Booking {
   std::string id_type;
   std::string id_number;
   std::string destination_code;
+  // Port and station.
+  std::int64_t entered_at = 0;  // 0 until the port records the entry
+  std::int64_t entered_by = 0;  // staff id of the port officer
+  std::int64_t checked_in_at = 0;
+  std::string room_number;
+  int group_size = 1;  // applicant and co-residents
+};
+
+// One person a booking covers, as at booking time.
+struct BookingMember {
+  int position = 0;  // 0: the applicant
+  std::string name;
+  std::string relation;  // "" for the applicant
+  std::string id_type;
+  std::string id_number;
+  std::string birth_date;
+  std::string gender;
 };
 
 // One request to book, as the booking writer hands it to the store.
@@ -197,6 +218,9 @@ struct BookingAttempt {
   std::string id_type;
   std::string id_number;
   std::string destination_code;
+  // Everyone the booking covers, the applicant at position 0, stored as the
+  // booking's snapshot. Empty means the applicant alone.
+  std::vector<BookingMember> members;
 };
 
 enum class BookingResult {
@@ -214,6 +238,50 @@ struct BookingOutcome {
 };
 
 enum class CancelResult { cancelled, not_found, not_confirmed };
+
+enum class EntryResult { recorded, already_entered, not_confirmed, not_found };
+
+struct EntryOutcome {
+  EntryResult result = EntryResult::not_found;
+  Booking booking;  // as stored after the call
+  std::string entered_by_username;
+};
+
+struct CloseDayOutcome {
+  int no_shows = 0;  // bookings this call marked as no-shows
+  int bans = 0;      // accounts this call banned
+  bool already_closed = false;
+};
+
+// A traveller's co-resident (同住人).
+struct CoResident {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string name;
+  std::string relation;
+  std::string id_type;
+  std::string id_number;
+  std::string birth_date;
+  std::string gender;
+  std::string care_reason;
+  std::string care_note;
+  std::string status;  // pending, approved, rejected
+  std::string reject_reason;
+  std::string reject_note;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+// A reviewer's decision on the co-residents of one account that were
+// pending when the reviewer looked.
+struct CoResidentDecision {
+  std::int64_t account_id = 0;
+  std::vector<std::int64_t> ids;
+  std::string status;  // approved or rejected
+  std::string reject_reason;
+  std::string reject_note;
+  std::int64_t decided_at = 0;
+};
 
 enum class QuotaResult { set, below_booked, unknown_station };
 
@@ -288,6 +356,10 @@ class Store {
   // Set the quota of a station on a date; refused below what is booked.
   virtual QuotaResult set_quota(const std::string& date, std::int64_t station_id, int quota,
                                 const AuditEntry& audit) = 0;
+  // Set the same quota on several dates in one transaction: all or none.
+  // On below_booked, `refused` names the first such date and its bookings.
+  virtual QuotaResult set_quotas(const std::vector<std::string>& dates, std::int64_t station_id, int quota,
+                                 const std::vector<AuditEntry>& audits, DayQuota& refused) = 0;
   virtual std::vector<DayQuota> list_quotas(const std::string& from, const std::string& to) = 0;
   // Totals per date over all stations, for dates in [from, to].
   virtual std::vector<DayTotals> day_totals(const std::string& from, const std::string& to) = 0;
@@ -300,11 +372,50 @@ class Store {
   // The account's bookings, newest date first.
   virtual std::vector<Booking> list_bookings(std::int64_t account_id) = 0;
   // A confirmed booking of the account dated `today` or later.
+  // The booking an earlier request with this idempotency key made.
+  virtual std::optional<Booking> find_booking_by_key(std::int64_t account_id, const std::string& key) = 0;
   virtual std::optional<Booking> find_active_booking(std::int64_t account_id, const std::string& today) = 0;
   // Cancel a confirmed booking of `account_id`; its room returns to the
   // date's pool in the same transaction.
   virtual CancelResult cancel_booking(const std::string& booking_number, std::int64_t account_id,
                                       std::int64_t now) = 0;
+
+  // Port entries and station check-ins. An entry is recorded once: of two
+  // officers scanning the same slip at once, one records it and the other
+  // is told it was already entered (and when, and by whom). An entry also
+  // resets the traveller's consecutive no-shows.
+  virtual EntryOutcome record_entry(const std::string& booking_number, std::int64_t staff_id, std::int64_t now) = 0;
+  virtual std::vector<Booking> list_arrivals(std::int64_t station_id, const std::string& date) = 0;
+  virtual bool record_check_in(const std::string& booking_number, std::int64_t station_id,
+                               const std::string& room_number, std::int64_t now, const AuditEntry& audit) = 0;
+  virtual void set_staff_station(std::int64_t staff_id, std::int64_t station_id, const AuditEntry& audit) = 0;
+  virtual std::vector<BookingMember> booking_members(std::int64_t booking_id) = 0;
+
+  // No-shows. Closing a day marks its confirmed bookings without an entry
+  // as no-shows, counts them on the accounts, and bans an account whose
+  // consecutive no-shows reach `no_show_limit` until the no-show date plus
+  // `ban_days`, all in one transaction; a closed day is never closed again.
+  virtual CloseDayOutcome close_day(const std::string& date, std::int64_t now, int no_show_limit, int ban_days) = 0;
+  virtual bool is_day_closed(const std::string& date) = 0;
+  // Accounts banned on `today` (banned_until after it).
+  virtual std::vector<Account> list_banned(const std::string& today) = 0;
+  virtual bool lift_ban(std::int64_t account_id, const AuditEntry& audit) = 0;
+
+  // Co-residents.
+  virtual std::vector<CoResident> list_co_residents(std::int64_t account_id) = 0;
+  virtual InsertOutcome insert_co_resident(const CoResident& co_resident, std::int64_t& id) = 0;
+  virtual bool delete_co_resident(std::int64_t account_id, std::int64_t id) = 0;
+  // The review queue: accounts whose personal information or co-residents
+  // wait for review, longest waiting first.
+  virtual std::vector<std::int64_t> list_review_accounts(int limit, int offset) = 0;
+  virtual int count_review_accounts() = 0;
+  // Record one decision on everything pending of an account in one
+  // transaction: the profile (when `decided` is not null) if it is still
+  // pending at `expected_version`, and each co-resident of `co_residents`
+  // if it is still pending. When any of them is not, nothing changes and
+  // the result is stale.
+  virtual DecisionOutcome decide_account(const Profile* decided, std::int64_t expected_version,
+                                         const CoResidentDecision& co_residents, const AuditEntry& audit) = 0;
 
   // Sign-in throttling per identity key.
   virtual LoginThrottle find_login_throttle(const std::string& key) = 0;

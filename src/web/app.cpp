@@ -84,6 +84,10 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
   register_quota_routes(*this);
   register_quota_pages(*this);
   register_password_routes(*this);
+  register_slip_routes(*this);
+  register_port_routes(*this);
+  register_no_show_routes(*this);
+  register_co_resident_routes(*this);
 }
 
 void App::add_route(http::verb method, std::string pattern, Handler handler) {

@@ -151,6 +151,10 @@ void register_booking_pages(App& app);
 void register_quota_routes(App& app);
 void register_quota_pages(App& app);
 void register_password_routes(App& app);
+void register_slip_routes(App& app);
+void register_port_routes(App& app);
+void register_no_show_routes(App& app);
+void register_co_resident_routes(App& app);
 
 }  // namespace yizhan::web
 

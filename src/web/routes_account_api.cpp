@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "domain/id_document.h"
+#include "domain/no_show_rules.h"
 #include "web/app.h"
 #include "web/json_input.h"
 
@@ -21,6 +22,8 @@ std::string png_data_url(const std::string& png) {
 
 nlohmann::json account_summary(App& app, const store::Account& account) {
   const auto profile = app.profiles().find(account.id);
+  const auto active = app.bookings().active_booking(account.id);
+  const std::string today = service::format_date(app.zone().to_local(app.clock().now()).date);
   return {
       {"account_id", account.id},
       {"id_type", account.id_type},
@@ -28,11 +31,12 @@ nlohmann::json account_summary(App& app, const store::Account& account) {
       {"name", profile ? profile->name : std::string()},
       {"language", account.language},
       {"review_status", service::ProfileService::review_status(profile)},
-      // TODO: no-shows, bans and bookings come with the booking engine;
-      // until then every account has none of them.
-      {"no_show_count", 0},
-      {"banned_until", nullptr},
-      {"active_booking", nullptr},
+      {"no_show_count", account.consecutive_no_shows},
+      // The column keeps the last ban's end; report it only while it holds.
+      {"banned_until", domain::is_banned_on(account.banned_until, today) ? nlohmann::json(account.banned_until)
+                                                                          : nlohmann::json(nullptr)},
+      {"active_booking", active ? nlohmann::json{{"booking_number", active->booking_number}, {"date", active->date}}
+                                : nlohmann::json(nullptr)},
       {"must_change_password", account.must_change_password},
   };
 }

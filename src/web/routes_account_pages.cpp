@@ -2,6 +2,7 @@
 // center, sign-out and "switch account". They work without JavaScript and
 // call the same AccountService as the JSON API.
 #include "domain/id_document.h"
+#include "domain/no_show_rules.h"
 #include "web/app.h"
 
 namespace yizhan::web {
@@ -154,7 +155,17 @@ void register_account_pages(App& app) {
       page.set("reject_reason", app.catalogs().text(context.language, "reject_reason_" + profile->reject_reason));
       page.set("reject_note", profile->reject_note);
     }
-    page.set("no_show_count", "0");
+    page.set("no_show_count", std::to_string(account->consecutive_no_shows));
+    const std::string today = service::format_date(app.zone().to_local(app.clock().now()).date);
+    if (domain::is_banned_on(account->banned_until, today)) {
+      std::string notice = app.catalogs().text(context.language, "me_ban_notice");
+      const std::string placeholder = "{banned_until}";
+      if (const auto at = notice.find(placeholder); at != std::string::npos) {
+        notice.replace(at, placeholder.size(), account->banned_until);
+      }
+      page.set("banned_until", account->banned_until);
+      page.set("ban_notice", notice);
+    }
     if (context.query.count("registered")) {
       page.set("notice", app.catalogs().text(context.language, "registered_notice"));
     } else if (context.query.count("password_changed")) {

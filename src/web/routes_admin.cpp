@@ -16,6 +16,7 @@
 #include "service/review_service.h"
 #include "service/staff_admin_service.h"
 #include "web/app.h"
+#include "web/co_resident_views.h"
 #include "web/http_util.h"
 #include "web/json_input.h"
 
@@ -45,11 +46,16 @@ struct MenuEntry {
   std::string_view label_key;
 };
 
-constexpr std::array<MenuEntry, 4> kMenu = {{
+constexpr std::array<MenuEntry, 9> kMenu = {{
     {Permission::review, "menu-reviews", "/admin/reviews", "admin_menu_reviews"},
     {Permission::manage_staff, "menu-staff", "/admin/staff", "admin_menu_staff"},
     {Permission::manage_travellers, "menu-travellers", "/admin/travellers", "admin_menu_travellers"},
     {Permission::read_audit, "menu-audit", "/admin/audit", "admin_menu_audit"},
+    {Permission::manage_quotas, "menu-quotas", "/admin/quotas", "admin_menu_quotas"},
+    {Permission::manage_quotas, "menu-stations", "/admin/stations", "admin_menu_stations"},
+    {Permission::lift_bans, "menu-bans", "/admin/bans", "admin_menu_bans"},
+    {Permission::verify_slips, "menu-port", "/admin/port", "admin_menu_port"},
+    {Permission::station_arrivals, "menu-arrivals", "/admin/arrivals", "admin_menu_arrivals"},
 }};
 
 // The services behind the back office, built once when the routes are
@@ -246,6 +252,8 @@ nlohmann::json review_json(App& app, RequestContext& context, const service::Rev
       {"approved_values", entry.approved_values},
   };
   if (full_number) json["id_number"] = entry.item.id_number;
+  json["co_residents"] = co_residents_review_json(entry, full_number);
+  json["pending"] = entry.pending;
   if (profile.status == "rejected") {
     json["reason"] = profile.reject_reason;
     json["note"] = profile.reject_note;
@@ -474,7 +482,9 @@ data submission_data(App& app, RequestContext& context, const service::ReviewEnt
   submission.set("submitted_at", profile.submitted_at ? local_time(app, profile.submitted_at) : "");
   submission.set("detail_href", "/admin/reviews/" + id);
   submission.set("show_detail_link", !full_number);
-  submission.set("pending", profile.status == "pending");
+  submission.set("pending", entry.pending);
+  submission.set("co_residents", co_residents_review_rows(app, context, entry, full_number));
+  submission.set("has_co_residents", !entry.co_residents.empty());
   submission.set("status_label", ui(app, context, "admin_status_" + profile.status));
   submission.set("first_submission", !entry.previously_approved);
   submission.set("unchanged", entry.previously_approved && entry.changed_fields.empty());

@@ -1,4 +1,6 @@
 // Operators' API for stations and daily quotas.
+#include <charconv>
+
 #include "service/quota_service.h"
 #include "web/app.h"
 #include "web/json_input.h"
@@ -129,13 +131,29 @@ void register_quota_routes(App& app) {
     if (!staff) return refusal;
     auto body = read_json_object(context.request.body(), kStationFields);
     if (!body) return app.json_error(context, body.error());
+    const std::string& id_text = context.params["id"];
     std::int64_t id = 0;
-    try {
-      id = std::stoll(context.params["id"]);
-    } catch (const std::exception&) {
+    const auto [end, parse_error] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (parse_error != std::errc() || end != id_text.data() + id_text.size() || id <= 0) {
       return app.json_error(context, make_error(ErrorKind::not_found, "station.not_found"));
     }
-    if (auto error = quotas->update_station(*staff, id, *read_station(body.value()))) {
+    // Members left out keep their current values.
+    service::StationInput input;
+    for (const auto& station : quotas->stations()) {
+      if (station.id == id) {
+        input = service::StationInput{station.name, station.address, station.district, station.rooms, station.active};
+      }
+    }
+    const auto& json = body.value();
+    input.name = string_member(json, "name");
+    if (json.contains("address") && json["address"].is_string()) input.address = json["address"].get<std::string>();
+    if (json.contains("district") && json["district"].is_string()) input.district = json["district"].get<std::string>();
+    if (json.contains("rooms") && json["rooms"].is_number_integer()) {
+      const auto rooms = json["rooms"].get<std::int64_t>();
+      input.rooms = rooms < 0 || rooms > 100000 ? -1 : static_cast<int>(rooms);
+    }
+    if (json.contains("active") && json["active"].is_boolean()) input.active = json["active"].get<bool>();
+    if (auto error = quotas->update_station(*staff, id, input)) {
       return app.json_error(context, *error);
     }
     return app.json(context, http::status::ok, {{"id", id}});
