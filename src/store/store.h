@@ -6,8 +6,8 @@
 // implementations hand out their own connections.
 //
 // Failures of the database itself (disk full, connection lost) throw
-// StoreError, which the web layer answers with 503. Outcomes a user can
-// cause (a duplicate registration) come back as values.
+// StoreError, which the web layer turns into a 503 response. Outcomes a
+// user can cause (a duplicate registration) come back as values.
 #pragma once
 
 #include <cstdint>
@@ -209,8 +209,9 @@ struct BookingAttempt {
   std::string today;            // YYYY-MM-DD: bookings dated before it are over
   std::int64_t now = 0;
   std::string idempotency_key;  // "" when the client sent none
-  // The captcha is consumed in the booking's own transaction. With an empty
-  // expected digest any answer passes (test mode's fixed answer).
+  // The captcha is consumed in the booking's own transaction. The stored
+  // digest must equal captcha_digest unless captcha_any_answer is set
+  // (test mode's fixed answer).
   std::string captcha_id;
   std::string captcha_digest;
   bool captcha_any_answer = false;
