@@ -31,6 +31,9 @@ struct Error {
   std::string field;  // offending input, empty when there is none
   // Values substituted into the catalog message, e.g. {"minutes", "15"}.
   std::map<std::string, std::string> params;
+  // Catalog key of the message when it differs from the code, e.g. the same
+  // code worded for staff; empty to use the code.
+  std::string message_key;
   // Seconds the client should wait before retrying; 0 when not applicable.
   int retry_after_seconds = 0;
 };

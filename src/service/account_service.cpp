@@ -125,14 +125,22 @@ Result<SignedIn> AccountService::change_password(const store::Account& account, 
 Result<SignedIn> AccountService::staff_login(const StaffLoginRequest& request) {
   if (request.username.empty()) return missing("staff.username_missing", "username");
   if (request.password.empty()) return missing("account.password_missing", "password");
-  if (request.username.size() > 64) return make_error(ErrorKind::unauthenticated, "auth.invalid_credentials");
+  if (request.username.size() > 64) {
+    Error error = make_error(ErrorKind::unauthenticated, "auth.invalid_credentials");
+    error.message_key = "auth.staff_invalid_credentials";
+    return error;
+  }
 
   const std::string key = "staff:" + request.username;
   if (auto locked = check_lock(key)) return *locked;
 
   const auto staff = store_.find_staff(request.username);
   const bool password_ok = verify_password(staff ? staff->password_hash : decoy_hash_, request.password);
-  if (!staff || !password_ok || staff->disabled) return record_failure(key);
+  if (!staff || !password_ok || staff->disabled) {
+    Error error = record_failure(key);
+    if (error.code == "auth.invalid_credentials") error.message_key = "auth.staff_invalid_credentials";
+    return error;
+  }
 
   store_.clear_login_failures(key);
   return open_session(store::SessionKind::staff, staff->id, config_.staff_session_lifetime_minutes, staff->language);

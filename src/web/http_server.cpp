@@ -4,6 +4,7 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 
+#include <stdexcept>
 #include <thread>
 
 namespace yizhan::web {
@@ -31,7 +32,13 @@ HttpServer::HttpServer(std::vector<tcp::endpoint> endpoints, ServerLimits limits
     acceptor->open(endpoint.protocol());
     acceptor->set_option(asio::socket_base::reuse_address(true));
     if (endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true));
-    acceptor->bind(endpoint);
+    boost::system::error_code bind_error;
+    acceptor->bind(endpoint, bind_error);
+    if (bind_error) {
+      throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
+                               std::to_string(endpoint.port()) + ": " + bind_error.message() +
+                               " (choose another address with --listen HOST:PORT)");
+    }
     acceptor->listen(asio::socket_base::max_listen_connections);
     acceptors_.push_back(std::move(acceptor));
   }

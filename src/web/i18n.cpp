@@ -153,7 +153,7 @@ bool Catalogs::has_error_message(const std::string& code) const {
 
 std::string Catalogs::error_message(const std::string& language, const Error& error) const {
   const auto& errors = catalog(language).errors;
-  auto found = errors.find(error.code);
+  auto found = errors.find(error.message_key.empty() ? error.code : error.message_key);
   if (found == errors.end()) found = errors.find("service.unknown_error");
   std::string message = found == errors.end() ? error.code : found->second;
   for (const auto& [name, value] : error.params) {

@@ -179,6 +179,7 @@ data book_page_data(App& app, RequestContext& context, const store::Account& acc
     // The engine rejects every booking until the profile is approved, so
     // the page offers no dates and points to the profile form instead.
     page.set("needs_approval", true);
+    page.set("approval_message", ui(app, context, status == "pending" ? "book_awaiting_review" : "book_needs_approval"));
     page.set("review_status", ui(app, context, "review_status_" + status));
     return page;
   }

@@ -46,12 +46,12 @@ describe('staff back office', () => {
 
       await fillStaffLogin(page, { username, password: 'wrong12345' });
       assert.equal(pathOf(page), '/admin/login');
-      assert.equal(await page.locator('#form-error').innerText(), errorText('zh-Hant', 'auth.invalid_credentials'));
+      assert.equal(await page.locator('#form-error').innerText(), errorText('zh-Hant', 'auth.staff_invalid_credentials'));
       assert.equal(await page.locator('#username').inputValue(), username);
       assert.equal(await page.locator('#password').inputValue(), '');
 
       await fillStaffLogin(page, { username: 'nobody', password });
-      assert.equal(await page.locator('#form-error').innerText(), errorText('zh-Hant', 'auth.invalid_credentials'));
+      assert.equal(await page.locator('#form-error').innerText(), errorText('zh-Hant', 'auth.staff_invalid_credentials'));
 
       await fillStaffLogin(page, { username, password });
       assert.equal(pathOf(page), '/admin');

@@ -154,6 +154,19 @@ test('wrong staff password and unknown username get the same 401', async () => {
   assert.equal(unknown.json.error.message, wrong.json.error.message);
 });
 
+test('staff login failure speaks of username, not ID documents', async () => {
+  const credentials = newStaff('operator');
+  const wrong = await staffLogin(new Client(server.url, 'en'), { ...credentials, password: 'Wrong2026pass' });
+  assert.equal(wrong.json.error.message, catalog('en').errors['auth.staff_invalid_credentials']);
+});
+
+test('serve names the address it cannot bind', async () => {
+  const result = runCli(['serve', '--db', join(server.directory, 'second.sqlite'), '--listen', `127.0.0.1:${server.port}`]);
+  assert.notEqual(result.status, 0, 'a second server on a taken port must fail');
+  assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${server.port}`), result.stderr);
+  assert.match(result.stderr, /--listen/, result.stderr);
+});
+
 test('staff login rejects missing fields', async () => {
   const cases = [
     [{ password }, 'request.field_missing', 'username'],

@@ -1,0 +1,358 @@
+// bench_rush: the 10:00 rush. Every traveller sends one booking request
+// for the same date the moment booking opens; see docs/benchmarks.md. The
+// last line printed is the result:
+//
+//   rush: users=N quota=Q confirmed=X oversold=O errors=E booking_rps=R
+//         p50_ms=A p99_ms=B baseline_rps=S ratio=Z rss_mb=M   (one line)
+
+#include <sqlite3.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <thread>
+
+#include "bench_steps.h"
+#include "service/crypto.h"
+#include "store/store.h"
+#include "traveller_fixture.h"
+
+namespace yizhan::bench {
+namespace {
+
+// Booking opens at 10:00 in this zone (the server's default configuration).
+constexpr const char* kZone = "Asia/Shanghai";
+constexpr const char* kZoneOffset = "+08:00";  // Asia/Shanghai has had no daylight saving time since 1991
+// Booking numbers carry a four-digit sequence per date.
+constexpr int kMaxQuota = 9999;
+
+struct RushOptions {
+  int users = 50'000;
+  int quota = 2'000;
+  int concurrency = 1'000;
+  std::string db;
+  int servers = 1;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int timeout_ms = 10'000;
+  int max_seconds = 300;
+  std::string server_log_level = "info";
+  std::string server_config;
+  int baseline_runs = 3;
+  std::string yizhan_binary = YIZHAN_BINARY;
+  std::string baseline_binary = BASELINE_BINARY;
+  bool keep = false;
+};
+
+bool is_postgres_url(const std::string& url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+}
+
+// Confirmed bookings of `date` as stored after the run.
+struct StoreCheck {
+  std::int64_t bookings = 0;
+  std::int64_t distinct_sequences = 0;
+  std::int64_t max_sequence = 0;
+  std::int64_t booked_counter = 0;  // day_quotas.booked summed over stations
+  std::int64_t quota = 0;
+};
+
+StoreCheck check_store(const std::string& db_path, const std::string& date) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    const std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + db_path + " to check bookings: " + message);
+  }
+  StoreCheck check;
+  const auto query = [&](const char* sql, const std::function<void(sqlite3_stmt*)>& read) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
+      const std::string message = sqlite3_errmsg(db);
+      sqlite3_close(db);
+      throw std::runtime_error(std::string("checking bookings: ") + sql + " failed: " + message);
+    }
+    sqlite3_bind_text(statement, 1, date.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(statement) == SQLITE_ROW) read(statement);
+    sqlite3_finalize(statement);
+  };
+  query("SELECT COUNT(*), COUNT(DISTINCT sequence), COALESCE(MAX(sequence), 0) FROM bookings "
+        "WHERE date = ? AND status = 'confirmed'",
+        [&](sqlite3_stmt* row) {
+          check.bookings = sqlite3_column_int64(row, 0);
+          check.distinct_sequences = sqlite3_column_int64(row, 1);
+          check.max_sequence = sqlite3_column_int64(row, 2);
+        });
+  query("SELECT COALESCE(SUM(booked), 0), COALESCE(SUM(quota), 0) FROM day_quotas WHERE date = ?",
+        [&](sqlite3_stmt* row) {
+          check.booked_counter = sqlite3_column_int64(row, 0);
+          check.quota = sqlite3_column_int64(row, 1);
+        });
+  sqlite3_close(db);
+  return check;
+}
+
+// Migrates the database and sets the quota of its first station through
+// the store interface, as an operator would.
+void prepare_quota(const std::string& db_path, const std::string& date, int quota) {
+  auto store = store::open_store(db_path);
+  store->migrate();
+  const auto stations = store->list_stations();
+  if (stations.empty()) throw std::runtime_error("the migrated database has no station to give a quota");
+  store::AuditEntry audit;
+  audit.at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  audit.staff_username = "benchmark";
+  audit.action = "quota.set";
+  audit.target_type = "day_quota";
+  audit.target_id = date;
+  if (store->set_quota(date, stations.front().id, quota, audit) != store::QuotaResult::set) {
+    throw std::runtime_error("setting the quota of " + date + " to " + std::to_string(quota) + " failed");
+  }
+}
+
+std::string booking_request(unsigned short port, const std::string& date, const Traveller& traveller) {
+  const std::string body = "{\"date\":\"" + date + "\",\"captcha_id\":\"" + traveller.captcha_id +
+                           "\",\"captcha_answer\":\"" + traveller.captcha_answer + "\"}";
+  return "POST /api/v1/bookings HTTP/1.1\r\n"
+         "Host: 127.0.0.1:" +
+         std::to_string(port) +
+         "\r\n"
+         "Content-Type: application/json\r\n"
+         "Accept: application/json\r\n"
+         "Cookie: yz_session=" +
+         traveller.session_token + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The two phases of a rush: while rooms are left, and the sold-out responses after.
+void print_phases(const LoadReport& report) {
+  std::uint32_t last_confirmation_us = 0;
+  for (const auto& outcome : report.outcomes) {
+    if (outcome.status == 201) last_confirmation_us = std::max(last_confirmation_us, outcome.finished_us);
+  }
+  std::size_t responses_by_then = 0;
+  for (const auto& outcome : report.outcomes) {
+    if (outcome.finished_us <= last_confirmation_us) ++responses_by_then;
+  }
+  const double phase_one = last_confirmation_us / 1e6;
+  const double phase_two = std::max(0.0, report.wall_seconds - phase_one);
+  const std::size_t rest = report.outcomes.size() - responses_by_then;
+  std::cout << "phase: until the last confirmation s=" << fixed(phase_one, 3) << " responses=" << responses_by_then
+            << " rps=" << fixed(phase_one > 0 ? responses_by_then / phase_one : 0, 0) << "\n"
+            << "phase: after it s=" << fixed(phase_two, 3) << " responses=" << rest
+            << " rps=" << fixed(phase_two > 0 ? rest / phase_two : 0, 0) << "\n";
+
+  std::vector<RequestOutcome> confirmed, other_responses;
+  for (const auto& outcome : report.outcomes) {
+    if (outcome.status == 201) {
+      confirmed.push_back(outcome);
+    } else if (outcome.status != 0) {
+      other_responses.push_back(outcome);
+    }
+  }
+  std::cout << "latency: confirmations p50_ms=" << fixed(latency_percentile_ms(confirmed, 0.5), 2)
+            << " p99_ms=" << fixed(latency_percentile_ms(confirmed, 0.99), 2)
+            << "; other responses p50_ms=" << fixed(latency_percentile_ms(other_responses, 0.5), 2)
+            << " p99_ms=" << fixed(latency_percentile_ms(other_responses, 0.99), 2) << std::endl;
+}
+
+int run_rush(RushOptions options) {
+  if (!options.db.empty() && std::filesystem::exists(options.db)) {
+    std::cerr << "rush: --db " << options.db << " already exists; name a new file, the benchmark fills it itself\n";
+    return 2;
+  }
+  if (options.concurrency > options.users) {
+    std::cout << "note: --concurrency " << options.concurrency << " is more than --users; using "
+              << options.users << " connections\n";
+    options.concurrency = options.users;
+  }
+  const std::uint64_t open_files = raise_open_file_limit();
+  // Client and server each hold one descriptor per connection, plus their own files.
+  if (static_cast<std::uint64_t>(options.concurrency) + 256 > open_files) {
+    std::cerr << "rush: --concurrency " << options.concurrency << " needs more open files than the limit of "
+              << open_files << "; lower --concurrency or raise the hard limit (ulimit -Hn)\n";
+    return 2;
+  }
+
+  std::cout << describe_machine() << "\n"
+            << "build: " << BUILD_TYPE << "\n"
+            << "options: users=" << options.users << " quota=" << options.quota
+            << " concurrency=" << options.concurrency << " servers=" << options.servers
+            << " client_threads=" << options.threads << " timeout_ms=" << options.timeout_ms
+            << " max_seconds=" << options.max_seconds << " server_log_level=" << options.server_log_level
+            << " server_config=" << (options.server_config.empty() ? "none" : options.server_config)
+            << " baseline_runs=" << options.baseline_runs << std::endl;
+
+  WorkDirectory work("yizhan-rush");
+  if (options.keep) work.keep();
+  const std::string db_path = options.db.empty() ? work.path() + "/rush.db" : options.db;
+
+  // 1. Data: the quota through the store, the travellers in bulk.
+  service::init_crypto();
+  const std::string today = local_date(kZone, 0);
+  const std::string date = local_date(kZone, 1);
+  auto started = std::chrono::steady_clock::now();
+  prepare_quota(db_path, date, options.quota);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  const auto travellers = insert_travellers(db_path, options.users, now.count());
+  std::cout << "prepare: travellers=" << travellers.size() << " quota=" << options.quota << " date=" << date
+            << " s=" << fixed(seconds_since(started), 2) << " db=" << db_path << std::endl;
+
+  // 2. The server, and every client connection open before the opening.
+  YizhanServer server(options.yizhan_binary, db_path, options.server_log_level, options.server_config,
+                      work.path() + "/yizhan.log");
+  std::cout << "server: pid=" << server.pid() << " port=" << server.port()
+            << " started_s=" << fixed(server.start_seconds(), 2) << " log=" << work.path() << "/yizhan.log"
+            << std::endl;
+
+  std::vector<std::string> request_bytes;
+  request_bytes.reserve(travellers.size());
+  for (const auto& traveller : travellers) request_bytes.push_back(booking_request(server.port(), date, traveller));
+  const std::vector<std::string_view> requests(request_bytes.begin(), request_bytes.end());
+
+  LoadOptions load;
+  load.port = server.port();
+  load.connections = options.concurrency;
+  load.threads = options.threads;
+  load.request_timeout = std::chrono::milliseconds(options.timeout_ms);
+  load.run_limit = std::chrono::seconds(options.max_seconds);
+  LoadClient client(load);
+  started = std::chrono::steady_clock::now();
+  client.connect();
+  std::cout << "connect: connections=" << options.concurrency << " s=" << fixed(seconds_since(started), 2)
+            << std::endl;
+
+  // 3. 09:59:59 on the test clock, then fire at 10:00:00.
+  const std::string opening_eve = today + "T09:59:59" + kZoneOffset;
+  started = std::chrono::steady_clock::now();
+  server.set_clock(opening_eve);
+  const std::string opened_at = server.wait_for_clock("10:00:00", std::chrono::seconds(10));
+  std::cout << "clock: set=" << opening_eve << " reached=" << opened_at << " waited_s=" << fixed(seconds_since(started), 2)
+            << std::endl;
+
+  const CpuMeter cpu(server.pid());
+  const LoadReport report = client.fire(requests);
+  print_load_summary("rush", report);
+  cpu.print("rush", requests.size());
+  print_phases(report);
+
+  // 4. The server's own figures, then the store after it stopped.
+  const auto rss = peak_rss_mib(server.pid());
+  if (const auto handler_ms = mean_handler_ms(server.metrics(), "/api/v1/bookings")) {
+    std::cout << "server: mean handler time for POST /api/v1/bookings ms=" << fixed(*handler_ms, 3) << "\n";
+  }
+  started = std::chrono::steady_clock::now();
+  const std::string ended = server.stop();
+  std::cout << "server: stopped (" << ended << ") s=" << fixed(seconds_since(started), 2) << std::endl;
+
+  const StoreCheck store = check_store(db_path, date);
+  const std::uint64_t confirmed = count_kind(report, "201");
+  const std::int64_t oversold = std::max<std::int64_t>(0, store.bookings - options.quota);
+  std::cout << "store: bookings=" << store.bookings << " distinct_sequences=" << store.distinct_sequences
+            << " max_sequence=" << store.max_sequence << " booked_counter=" << store.booked_counter
+            << " quota=" << store.quota << "\n";
+  if (store.distinct_sequences != store.bookings) std::cout << "store: FAILED: booking sequences repeat\n";
+  if (store.booked_counter != store.bookings) std::cout << "store: FAILED: booked counter differs from the bookings\n";
+  const std::uint64_t errors =
+      report.outcomes.size() - confirmed - count_kind(report, "409 booking.sold_out") - count_kind(report, "429");
+  if (static_cast<std::int64_t>(confirmed) > store.bookings) {
+    std::cout << "store: FAILED: " << confirmed << " confirmations received but only " << store.bookings
+              << " bookings stored\n";
+  } else if (static_cast<std::int64_t>(confirmed) < store.bookings) {
+    // A booking whose response the client never read (timed out, reset)
+    // is still a booking. Without such errors every booking needs its 201.
+    std::cout << "store: " << (errors == 0 ? "FAILED: " : "note: ") << store.bookings << " bookings stored but "
+              << confirmed << " confirmations received\n";
+  }
+
+  // 5. The baseline: same client, same requests, a body as large as a
+  //    sold-out response with its headers.
+  std::uint32_t body_bytes = median_response_bytes(
+      report.outcomes, [](const RequestOutcome& outcome) { return outcome.status == 409; });
+  if (body_bytes == 0) body_bytes = median_response_bytes(report.outcomes, [](const RequestOutcome&) { return true; });
+  std::cout << "baseline: body_bytes=" << body_bytes << " (median sold-out response of yizhan, headers included)"
+            << std::endl;
+  const LoadReport baseline = run_baseline(options.baseline_binary, std::max<std::uint32_t>(body_bytes, 12), load,
+                                           requests, options.baseline_runs, work.path() + "/baseline.log");
+
+  const double booking_rps = report.wall_seconds > 0 ? report.outcomes.size() / report.wall_seconds : 0;
+  const double baseline_rps = baseline.wall_seconds > 0 ? baseline.outcomes.size() / baseline.wall_seconds : 0;
+  const std::uint64_t baseline_errors = baseline.outcomes.size() - count_kind(baseline, "200");
+  if (baseline_errors > 0) std::cout << "baseline: errors=" << baseline_errors << "\n";
+  std::cout << "rush: users=" << options.users << " quota=" << options.quota << " confirmed=" << confirmed
+            << " oversold=" << oversold << " errors=" << errors << " booking_rps=" << fixed(booking_rps, 0)
+            << " p50_ms=" << fixed(latency_percentile_ms(report.outcomes, 0.50), 2)
+            << " p99_ms=" << fixed(latency_percentile_ms(report.outcomes, 0.99), 2)
+            << " baseline_rps=" << fixed(baseline_rps, 0)
+            << " ratio=" << fixed(baseline_rps > 0 ? booking_rps / baseline_rps : 0, 2)
+            << " rss_mb=" << (rss ? fixed(*rss, 1) : std::string("unknown")) << std::endl;
+  return 0;
+}
+
+}  // namespace
+}  // namespace yizhan::bench
+
+int main(int argc, char** argv) {
+  yizhan::bench::RushOptions options;
+  CLI::App cli{"The 10:00 rush: N approved travellers book one date at once against a yizhan server on 127.0.0.1"};
+  cli.add_option("--users", options.users, "Travellers, each sending one booking request")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  cli.add_option("--quota", options.quota, "Rooms on the booking date")
+      ->check(CLI::Range(0, yizhan::bench::kMaxQuota))
+      ->capture_default_str();
+  cli.add_option("--concurrency", options.concurrency, "Keep-alive connections the requests are spread over")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
+  cli.add_option("--db", options.db, "Database to create: a new SQLite file path (default: a temporary file)");
+  cli.add_option("--servers", options.servers, "yizhan server processes; more than 1 needs a PostgreSQL --db")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+
+  cli.add_option("--threads", options.threads, "Load generator threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  cli.add_option("--timeout-ms", options.timeout_ms, "Time limit of one request in milliseconds")
+      ->check(CLI::Range(100, 600'000))
+      ->capture_default_str();
+  cli.add_option("--max-seconds", options.max_seconds, "Requests still unsent after this many seconds count as errors")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
+  cli.add_option("--server-log-level", options.server_log_level, "yizhan's --log-level during the run")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cli.add_option("--server-config", options.server_config,
+                 "yizhan configuration file (key = value lines) for the run, e.g. to try other worker_threads")
+      ->check(CLI::ExistingFile);
+
+  cli.add_option("--baseline-runs", options.baseline_runs,
+                 "Baseline runs; the one with the median wall time gives baseline_rps")
+      ->check(CLI::Range(1, 9))
+      ->capture_default_str();
+
+  cli.add_option("--yizhan-binary", options.yizhan_binary, "The yizhan executable")->capture_default_str();
+  cli.add_option("--baseline-binary", options.baseline_binary, "The bench_baseline_server executable")
+      ->capture_default_str();
+  cli.add_flag("--keep", options.keep, "Keep the work directory (database, server logs) and print its path");
+  CLI11_PARSE(cli, argc, argv);
+
+  if (options.servers > 1 && !yizhan::bench::is_postgres_url(options.db)) {
+    std::cerr << "rush: --servers " << options.servers
+              << " needs a PostgreSQL --db URL: a SQLite database is served by one yizhan process, because "
+                 "its booking writer and sold-out cache live in that process; use --servers 1\n";
+    return 2;
+  }
+  if (yizhan::bench::is_postgres_url(options.db)) {
+    // TODO: prepare travellers through the store and start --servers
+    // processes once the PostgreSQL store exists.
+    std::cerr << "rush: PostgreSQL databases are not supported yet: yizhan has only the SQLite store\n";
+    return 2;
+  }
+  try {
+    return yizhan::bench::run_rush(options);
+  } catch (const std::exception& error) {
+    std::cerr << "rush: failed: " << error.what() << "\n";
+    return 1;
+  }
+}

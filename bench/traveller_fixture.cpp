@@ -1,0 +1,130 @@
+#include "traveller_fixture.h"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+#include "service/captcha_service.h"
+#include "service/crypto.h"
+
+namespace yizhan::bench {
+namespace {
+
+// A well-formed Argon2id string that no password matches; the benchmark
+// never signs in.
+constexpr const char* kDummyPasswordHash =
+    "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2htYXJrc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+constexpr const char* kCaptchaAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+struct DatabaseCloser {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+using Database = std::unique_ptr<sqlite3, DatabaseCloser>;
+using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+[[noreturn]] void fail(sqlite3* db, const std::string& operation) {
+  throw std::runtime_error("preparing travellers: " + operation + " failed: " + sqlite3_errmsg(db));
+}
+
+void execute(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw std::runtime_error(std::string("preparing travellers: ") + sql + " failed: " + text);
+  }
+}
+
+Statement prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) fail(db, std::string("prepare ") + sql);
+  return Statement(statement);
+}
+
+void bind_text(sqlite3_stmt* statement, int index, const std::string& value) {
+  sqlite3_bind_text(statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+}
+
+// Steps a statement that returns no row, then resets it for the next row.
+void run(sqlite3* db, sqlite3_stmt* statement, const char* operation) {
+  if (sqlite3_step(statement) != SQLITE_DONE) fail(db, operation);
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+}
+
+}  // namespace
+
+std::vector<Traveller> insert_travellers(const std::string& db_path, int count, std::int64_t now) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    Database guard(raw);
+    fail(raw, "open " + db_path);
+  }
+  Database db(raw);
+  sqlite3_busy_timeout(db.get(), 10'000);
+  execute(db.get(), "BEGIN IMMEDIATE");
+
+  auto account = prepare(db.get(),
+                         "INSERT INTO accounts (id_type, id_number, password_hash, language, consent_text, consent_at, "
+                         "created_at) VALUES ('home_return_permit', ?, ?, 'zh-Hant', 'benchmark', ?, ?)");
+  auto profile = prepare(db.get(),
+                         "INSERT INTO profiles (account_id, name, gender, birth_date, hk_mobile, destination_code, "
+                         "consent, consent_at, status, submitted_at, decided_at, updated_at) "
+                         "VALUES (?, ?, 'female', '1990-01-01', ?, '440304', 1, ?, 'approved', ?, ?, ?)");
+  auto session = prepare(db.get(),
+                         "INSERT INTO sessions (token_digest, kind, subject_id, created_at, expires_at) "
+                         "VALUES (?, 'account', ?, ?, ?)");
+  auto captcha = prepare(db.get(), "INSERT INTO captchas (id, answer_digest, expires_at) VALUES (?, ?, ?)");
+
+  const std::int64_t valid_from = now - 24 * 3600;
+  const std::int64_t valid_until = now + 2 * 24 * 3600;
+  std::vector<Traveller> travellers;
+  travellers.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    char id_number[16];
+    std::snprintf(id_number, sizeof id_number, "H2%07d", i);
+    char mobile[16];
+    std::snprintf(mobile, sizeof mobile, "9%07d", i % 10'000'000);
+
+    sqlite3_bind_text(account.get(), 1, id_number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(account.get(), 2, kDummyPasswordHash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(account.get(), 3, valid_from);
+    sqlite3_bind_int64(account.get(), 4, valid_from);
+    run(db.get(), account.get(), "insert account");
+    const std::int64_t account_id = sqlite3_last_insert_rowid(db.get());
+
+    sqlite3_bind_int64(profile.get(), 1, account_id);
+    bind_text(profile.get(), 2, "Traveller " + std::to_string(i));
+    sqlite3_bind_text(profile.get(), 3, mobile, -1, SQLITE_TRANSIENT);
+    for (int column = 4; column <= 7; ++column) sqlite3_bind_int64(profile.get(), column, valid_from);
+    run(db.get(), profile.get(), "insert profile");
+
+    Traveller traveller;
+    traveller.session_token = service::random_token();
+    bind_text(session.get(), 1, service::token_digest(traveller.session_token));
+    sqlite3_bind_int64(session.get(), 2, account_id);
+    sqlite3_bind_int64(session.get(), 3, valid_from);
+    sqlite3_bind_int64(session.get(), 4, valid_until);
+    run(db.get(), session.get(), "insert session");
+
+    traveller.captcha_id = service::random_token(16);
+    for (int letter = 0; letter < 4; ++letter) traveller.captcha_answer += kCaptchaAlphabet[service::random_below(32)];
+    bind_text(captcha.get(), 1, traveller.captcha_id);
+    bind_text(captcha.get(), 2,
+              service::CaptchaService::answer_digest_for(traveller.captcha_id, traveller.captcha_answer));
+    sqlite3_bind_int64(captcha.get(), 3, valid_until);
+    run(db.get(), captcha.get(), "insert captcha");
+
+    travellers.push_back(std::move(traveller));
+  }
+
+  execute(db.get(), "COMMIT");
+  return travellers;
+}
+
+}  // namespace yizhan::bench
