@@ -27,6 +27,9 @@ constexpr const char* kZone = "Asia/Shanghai";
 constexpr const char* kZoneOffset = "+08:00";  // Asia/Shanghai has had no daylight saving time since 1991
 // Booking numbers carry a four-digit sequence per date.
 constexpr int kMaxQuota = 9999;
+// Exit status when the store check fails (oversold, repeated sequences, a
+// confirmation without its booking).
+constexpr int kExitStoreInconsistent = 3;
 
 struct RushOptions {
   int users = 50'000;
@@ -157,6 +160,48 @@ void print_phases(const LoadReport& report) {
             << " p99_ms=" << fixed(latency_percentile_ms(other_responses, 0.99), 2) << std::endl;
 }
 
+void print_header(const RushOptions& options) {
+  std::cout << describe_machine() << "\n"
+            << "build: " << BUILD_TYPE << "\n"
+            << "options: users=" << options.users << " quota=" << options.quota
+            << " concurrency=" << options.concurrency << " servers=" << options.servers
+            << " client_threads=" << options.threads << " timeout_ms=" << options.timeout_ms
+            << " max_seconds=" << options.max_seconds << " server_log_level=" << options.server_log_level
+            << " server_config=" << (options.server_config.empty() ? "none" : options.server_config)
+            << " baseline_runs=" << options.baseline_runs << std::endl;
+}
+
+// Prints the store check and returns false when the store contradicts the
+// responses: repeated sequences, a counter that differs from the bookings,
+// or a confirmation without its booking.
+bool print_store_check(const StoreCheck& store, std::uint64_t confirmed, std::uint64_t errors) {
+  std::cout << "store: bookings=" << store.bookings << " distinct_sequences=" << store.distinct_sequences
+            << " max_sequence=" << store.max_sequence << " booked_counter=" << store.booked_counter
+            << " quota=" << store.quota << "\n";
+  bool consistent = true;
+  if (store.distinct_sequences != store.bookings) {
+    std::cout << "store: FAILED: booking sequences repeat\n";
+    consistent = false;
+  }
+  if (store.booked_counter != store.bookings) {
+    std::cout << "store: FAILED: booked counter differs from the bookings\n";
+    consistent = false;
+  }
+  if (static_cast<std::int64_t>(confirmed) > store.bookings) {
+    std::cout << "store: FAILED: " << confirmed << " confirmations received but only " << store.bookings
+              << " bookings stored\n";
+    consistent = false;
+  } else if (static_cast<std::int64_t>(confirmed) < store.bookings) {
+    // A booking whose response the client never read (timed out, reset)
+    // is still a booking. Without such errors every booking needs its 201.
+    std::cout << "store: " << (errors == 0 ? "FAILED: " : "note: ") << store.bookings << " bookings stored but "
+              << confirmed << " confirmations received\n";
+    if (errors == 0) consistent = false;
+  }
+  std::cout.flush();
+  return consistent;
+}
+
 int run_rush(RushOptions options) {
   if (!options.db.empty() && std::filesystem::exists(options.db)) {
     std::cerr << "rush: --db " << options.db << " already exists; name a new file, the benchmark fills it itself\n";
@@ -175,14 +220,7 @@ int run_rush(RushOptions options) {
     return 2;
   }
 
-  std::cout << describe_machine() << "\n"
-            << "build: " << BUILD_TYPE << "\n"
-            << "options: users=" << options.users << " quota=" << options.quota
-            << " concurrency=" << options.concurrency << " servers=" << options.servers
-            << " client_threads=" << options.threads << " timeout_ms=" << options.timeout_ms
-            << " max_seconds=" << options.max_seconds << " server_log_level=" << options.server_log_level
-            << " server_config=" << (options.server_config.empty() ? "none" : options.server_config)
-            << " baseline_runs=" << options.baseline_runs << std::endl;
+  print_header(options);
 
   WorkDirectory work("yizhan-rush");
   if (options.keep) work.keep();
@@ -249,22 +287,9 @@ int run_rush(RushOptions options) {
   const StoreCheck store = check_store(db_path, date);
   const std::uint64_t confirmed = count_kind(report, "201");
   const std::int64_t oversold = std::max<std::int64_t>(0, store.bookings - options.quota);
-  std::cout << "store: bookings=" << store.bookings << " distinct_sequences=" << store.distinct_sequences
-            << " max_sequence=" << store.max_sequence << " booked_counter=" << store.booked_counter
-            << " quota=" << store.quota << "\n";
-  if (store.distinct_sequences != store.bookings) std::cout << "store: FAILED: booking sequences repeat\n";
-  if (store.booked_counter != store.bookings) std::cout << "store: FAILED: booked counter differs from the bookings\n";
   const std::uint64_t errors =
       report.outcomes.size() - confirmed - count_kind(report, "409 booking.sold_out") - count_kind(report, "429");
-  if (static_cast<std::int64_t>(confirmed) > store.bookings) {
-    std::cout << "store: FAILED: " << confirmed << " confirmations received but only " << store.bookings
-              << " bookings stored\n";
-  } else if (static_cast<std::int64_t>(confirmed) < store.bookings) {
-    // A booking whose response the client never read (timed out, reset)
-    // is still a booking. Without such errors every booking needs its 201.
-    std::cout << "store: " << (errors == 0 ? "FAILED: " : "note: ") << store.bookings << " bookings stored but "
-              << confirmed << " confirmations received\n";
-  }
+  const bool consistent = print_store_check(store, confirmed, errors) && oversold == 0;
 
   // 5. The baseline: same client, same requests, a body as large as a
   //    sold-out response with its headers.
@@ -287,7 +312,9 @@ int run_rush(RushOptions options) {
             << " baseline_rps=" << fixed(baseline_rps, 0)
             << " ratio=" << fixed(baseline_rps > 0 ? booking_rps / baseline_rps : 0, 2)
             << " rss_mb=" << (rss ? fixed(*rss, 1) : std::string("unknown")) << std::endl;
-  return 0;
+  // Throughput and errors are measurements; an oversold date or a store
+  // that contradicts the responses is a failure of the server.
+  return consistent ? 0 : kExitStoreInconsistent;
 }
 
 }  // namespace

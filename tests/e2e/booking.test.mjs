@@ -111,10 +111,10 @@ describe('booking pages', () => {
       await clickAndLoad(page, '#profile-submit');
       assert.equal(pathOf(page), '/me');
 
-      // Before approval the booking page offers no dates.
+      // Under review, the booking page offers no dates and asks to wait.
       await clickAndLoad(page, '#book-link');
       await assertPageLanguage(page, 'zh-Hans', 'book_title');
-      assert.equal(await page.locator('#needs-approval').innerText(), ui('zh-Hans', 'book_needs_approval'));
+      assert.equal(await page.locator('#needs-approval').innerText(), ui('zh-Hans', 'book_awaiting_review'));
       assert.equal(await page.locator('#days').count(), 0, 'no dates before approval');
       assert.equal(await page.locator('#profile-link').getAttribute('href'), '/me/profile');
 
