@@ -8,25 +8,6 @@
 namespace yizhan::store {
 namespace {
 
-constexpr std::string_view kBannedAccountColumns =
-    "id, id_type, id_number, password_hash, language, must_change_password, created_at, consecutive_no_shows, "
-    "total_no_shows, banned_until";
-
-Account read_banned_account(SqliteStatement& row) {
-  Account account;
-  account.id = row.column_int(0);
-  account.id_type = row.column_text(1);
-  account.id_number = row.column_text(2);
-  account.password_hash = row.column_text(3);
-  account.language = row.column_text(4);
-  account.must_change_password = row.column_int(5) != 0;
-  account.created_at = row.column_int(6);
-  account.consecutive_no_shows = static_cast<int>(row.column_int(7));
-  account.total_no_shows = static_cast<int>(row.column_int(8));
-  account.banned_until = row.column_text(9);
-  return account;
-}
-
 // Count `no_shows` more no-shows on one account, banning it when its
 // consecutive count reaches the limit. Returns whether it was banned.
 bool count_account_no_shows(SqliteConnection& connection, std::int64_t account_id, int no_shows,
@@ -113,11 +94,11 @@ bool SqliteStore::is_day_closed(const std::string& date) {
 
 std::vector<Account> SqliteStore::list_banned(const std::string& today) {
   auto connection = acquire();
-  auto query = connection->prepare("SELECT " + std::string(kBannedAccountColumns) +
+  auto query = connection->prepare("SELECT " + std::string(kAccountColumns) +
                                    " FROM accounts WHERE banned_until > ? ORDER BY banned_until, id");
   query.bind(1, today);
   std::vector<Account> accounts;
-  while (query.step()) accounts.push_back(read_banned_account(query));
+  while (query.step()) accounts.push_back(read_account(query));
   return accounts;
 }
 

@@ -7,25 +7,6 @@
 namespace yizhan::store {
 namespace {
 
-constexpr std::string_view kAccountColumns =
-    "id, id_type, id_number, password_hash, language, must_change_password, created_at, consecutive_no_shows, "
-    "total_no_shows, banned_until";
-
-Account read_account(SqliteStatement& row) {
-  Account account;
-  account.id = row.column_int(0);
-  account.id_type = row.column_text(1);
-  account.id_number = row.column_text(2);
-  account.password_hash = row.column_text(3);
-  account.language = row.column_text(4);
-  account.must_change_password = row.column_int(5) != 0;
-  account.created_at = row.column_int(6);
-  account.consecutive_no_shows = static_cast<int>(row.column_int(7));
-  account.total_no_shows = static_cast<int>(row.column_int(8));
-  account.banned_until = row.column_text(9);
-  return account;
-}
-
 constexpr std::string_view kStaffColumns =
     "id, username, password_hash, role, disabled, language, COALESCE(station_id, 0)";
 
@@ -91,6 +72,25 @@ ReviewItem read_review(SqliteStatement& row) {
 std::string_view kind_name(SessionKind kind) { return kind == SessionKind::staff ? "staff" : "account"; }
 
 }  // namespace
+
+const std::string_view kAccountColumns =
+    "id, id_type, id_number, password_hash, language, must_change_password, created_at, consecutive_no_shows, "
+    "total_no_shows, banned_until";
+
+Account read_account(SqliteStatement& row) {
+  Account account;
+  account.id = row.column_int(0);
+  account.id_type = row.column_text(1);
+  account.id_number = row.column_text(2);
+  account.password_hash = row.column_text(3);
+  account.language = row.column_text(4);
+  account.must_change_password = row.column_int(5) != 0;
+  account.created_at = row.column_int(6);
+  account.consecutive_no_shows = static_cast<int>(row.column_int(7));
+  account.total_no_shows = static_cast<int>(row.column_int(8));
+  account.banned_until = row.column_text(9);
+  return account;
+}
 
 void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry) {
   auto insert = connection.prepare(

@@ -13,6 +13,10 @@
 
 namespace yizhan::store {
 
+// The accounts columns that read_account expects, in its order.
+extern const std::string_view kAccountColumns;
+Account read_account(SqliteStatement& row);
+
 // Append one audit entry on `connection`, inside the caller's transaction.
 void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry);
 

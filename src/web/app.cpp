@@ -95,6 +95,11 @@ void App::add_route(http::verb method, std::string pattern, Handler handler) {
   routes_.push_back(std::move(route));
 }
 
+std::string RequestContext::form_value(const std::string& name) const {
+  const auto found = form.find(name);
+  return found == form.end() ? std::string() : found->second;
+}
+
 Response App::handle(Request&& request, const std::string& client_address) {
   const auto started = std::chrono::steady_clock::now();
   RequestContext context;

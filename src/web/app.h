@@ -53,6 +53,8 @@ struct RequestContext {
   std::optional<std::optional<store::Account>> account_lookup;
 
   std::string cookie(std::string_view name) const;
+  // A field of the posted form, or "" when it is absent.
+  std::string form_value(const std::string& name) const;
 };
 
 using Handler = std::function<Response(RequestContext&)>;

@@ -65,21 +65,16 @@ Response with_retry_after(Response response, const std::optional<Error>& error) 
   return response;
 }
 
-std::string form_value(RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 Response render_login(App& app, RequestContext& context, const std::optional<Error>& error) {
-  auto page = form_data(app, context, form_value(context, "id_type"), form_value(context, "id_number"), error);
+  auto page = form_data(app, context, context.form_value("id_type"), context.form_value("id_number"), error);
   if (context.query.count("switched")) page.set("notice", app.catalogs().text(context.language, "switched_notice"));
   return with_retry_after(app.page(context, "login", "login_title", page, error ? status_of(*error) : http::status::ok),
                           error);
 }
 
 Response render_register(App& app, RequestContext& context, const std::optional<Error>& error) {
-  auto page = form_data(app, context, form_value(context, "id_type"), form_value(context, "id_number"), error);
-  page.set("consent_checked", form_value(context, "consent") == "on");
+  auto page = form_data(app, context, context.form_value("id_type"), context.form_value("id_number"), error);
+  page.set("consent_checked", context.form_value("consent") == "on");
   return with_retry_after(
       app.page(context, "register", "register_title", page, error ? status_of(*error) : http::status::ok), error);
 }
@@ -101,11 +96,11 @@ void register_account_pages(App& app) {
       return render_login(app, context, *limited);
     }
     service::LoginRequest request;
-    request.id_type = form_value(context, "id_type");
-    request.id_number = form_value(context, "id_number");
-    request.password = form_value(context, "password");
-    request.captcha_id = form_value(context, "captcha_id");
-    request.captcha_answer = form_value(context, "captcha_answer");
+    request.id_type = context.form_value("id_type");
+    request.id_number = context.form_value("id_number");
+    request.password = context.form_value("password");
+    request.captcha_id = context.form_value("captcha_id");
+    request.captcha_answer = context.form_value("captcha_answer");
     auto signed_in = app.accounts().login(request);
     if (!signed_in) return render_login(app, context, signed_in.error());
     app.set_session_cookie(context, kSessionCookie, signed_in.value());
@@ -121,13 +116,13 @@ void register_account_pages(App& app) {
       return render_register(app, context, *limited);
     }
     service::RegisterRequest request;
-    request.id_type = form_value(context, "id_type");
-    request.id_number = form_value(context, "id_number");
-    request.password = form_value(context, "password");
-    request.password_confirm = form_value(context, "password_confirm");
-    request.captcha_id = form_value(context, "captcha_id");
-    request.captcha_answer = form_value(context, "captcha_answer");
-    request.consent = form_value(context, "consent") == "on";
+    request.id_type = context.form_value("id_type");
+    request.id_number = context.form_value("id_number");
+    request.password = context.form_value("password");
+    request.password_confirm = context.form_value("password_confirm");
+    request.captcha_id = context.form_value("captcha_id");
+    request.captcha_answer = context.form_value("captcha_answer");
+    request.consent = context.form_value("consent") == "on";
     request.consent_text = app.catalogs().text(context.language, "consent_declaration");
     request.language = context.language;
     auto signed_in = app.accounts().register_account(request);

@@ -89,11 +89,6 @@ std::string query_value(const RequestContext& context, const std::string& name) 
   return found == context.query.end() ? std::string() : found->second;
 }
 
-std::string form_value(const RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 // Whole decimal numbers only: no sign, no spaces, at most 18 digits.
 std::optional<std::int64_t> parse_whole_number(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
@@ -563,8 +558,8 @@ Response render_staff(App& app, AdminServices& services, RequestContext& context
 
   // A failed add keeps what was typed, except the password.
   const bool failed_add = error && context.path == "/admin/staff";
-  page.set("new_username", failed_add ? form_value(context, "username") : "");
-  page.set("new_roles", role_options(app, context, failed_add ? form_value(context, "role") : "reviewer"));
+  page.set("new_username", failed_add ? context.form_value("username") : "");
+  page.set("new_roles", role_options(app, context, failed_add ? context.form_value("role") : "reviewer"));
   return app.page(context, "admin_staff", "admin_staff_title", page, status);
 }
 
@@ -870,13 +865,13 @@ void register_review_pages(App& app, const std::shared_ptr<AdminServices>& servi
 
     // The form carries the version the reviewer looked at, so a submission
     // that changed since the page was loaded is not decided unseen.
-    const std::string version_text = form_value(context, "version");
+    const std::string version_text = context.form_value("version");
     const auto version = parse_whole_number(version_text);
     if (!version_text.empty() && !version) {
       return app.json_error(context, make_error(ErrorKind::malformed, "request.malformed_form"));
     }
-    const std::string decision = form_value(context, "decision");
-    DecisionForm form{form_value(context, "reason"), form_value(context, "note"), std::nullopt};
+    const std::string decision = context.form_value("decision");
+    DecisionForm form{context.form_value("reason"), context.form_value("note"), std::nullopt};
     auto decided = services->reviews.decide(*staff, *id, decision, form.reason, form.note, version);
     if (decided) return app.redirect(context, "/admin/reviews?decided=" + decision);
 
@@ -907,8 +902,8 @@ void register_staff_pages(App& app, const std::shared_ptr<AdminServices>& servic
     Response refusal;
     const auto actor = app.staff_with(context, Permission::manage_staff, refusal);
     if (!actor) return refusal;
-    auto added = services->staff.add_staff(*actor, form_value(context, "username"), form_value(context, "role"),
-                                           form_value(context, "password"));
+    auto added = services->staff.add_staff(*actor, context.form_value("username"), context.form_value("role"),
+                                           context.form_value("password"));
     if (!added) return render_staff(app, *services, context, *actor, "", added.error(), status_of(added.error().kind));
     return app.redirect(context, "/admin/staff?notice=staff_added");
   });
@@ -919,7 +914,7 @@ void register_staff_pages(App& app, const std::shared_ptr<AdminServices>& servic
     if (!actor) return refusal;
     const auto id = path_id(context, "id");
     if (!id) return app.json_error(context, make_error(ErrorKind::not_found, "staff.not_found"));
-    auto changed = services->staff.update_staff(*actor, *id, form_value(context, "role"), std::nullopt);
+    auto changed = services->staff.update_staff(*actor, *id, context.form_value("role"), std::nullopt);
     if (!changed) {
       return render_staff(app, *services, context, *actor, "", changed.error(), status_of(changed.error().kind));
     }
@@ -932,7 +927,7 @@ void register_staff_pages(App& app, const std::shared_ptr<AdminServices>& servic
     if (!actor) return refusal;
     const auto id = path_id(context, "id");
     if (!id) return app.json_error(context, make_error(ErrorKind::not_found, "staff.not_found"));
-    const std::string disabled = form_value(context, "disabled");
+    const std::string disabled = context.form_value("disabled");
     if (disabled != "1" && disabled != "0") {
       return app.json_error(context, make_error(ErrorKind::malformed, "request.malformed_form"));
     }
@@ -950,7 +945,7 @@ void register_staff_pages(App& app, const std::shared_ptr<AdminServices>& servic
     if (!actor) return refusal;
     const auto id = path_id(context, "id");
     if (!id) return app.json_error(context, make_error(ErrorKind::not_found, "staff.not_found"));
-    if (auto error = services->staff.set_staff_password(*actor, *id, form_value(context, "password"))) {
+    if (auto error = services->staff.set_staff_password(*actor, *id, context.form_value("password"))) {
       return render_staff(app, *services, context, *actor, "", *error, status_of(error->kind));
     }
     // Setting one's own password ends one's own session too.
@@ -976,7 +971,7 @@ void register_traveller_pages(App& app, const std::shared_ptr<AdminServices>& se
                   if (!staff) return refusal;
                   const auto id = path_id(context, "account_id");
                   if (!id) return app.json_error(context, make_error(ErrorKind::not_found, "traveller.not_found"));
-                  const std::string query = form_value(context, "q");
+                  const std::string query = context.form_value("q");
                   auto password = services->staff.reset_traveller_password(*staff, *id);
                   if (!password) return render_travellers(app, *services, context, *staff, "", std::nullopt, password.error());
                   const auto account = app.store().find_account_by_id(*id);

@@ -41,11 +41,6 @@ std::string fill(std::string text, const std::map<std::string, std::string>& val
   return text;
 }
 
-std::string form_value(RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 // "10:00" for a time of day.
 std::string format_clock(std::chrono::seconds time_of_day) {
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(time_of_day).count();
@@ -406,8 +401,8 @@ void register_booking_pages(App& app) {
     if (!account) return app.redirect(context, "/login");
     const std::string& date = context.params["date"];
     if (!service::parse_date(date)) return app.json_error(context, make_error(ErrorKind::not_found, "request.not_found"));
-    auto booked = app.bookings().book(*account, date, form_value(context, "captcha_id"),
-                                      form_value(context, "captcha_answer"), form_value(context, "idempotency_key"));
+    auto booked = app.bookings().book(*account, date, context.form_value("captcha_id"),
+                                      context.form_value("captcha_answer"), context.form_value("idempotency_key"));
     if (booked) return app.redirect(context, "/bookings/" + booked.value().booking.booking_number + "?new=1");
 
     // The date may have left the window since the form was shown.

@@ -19,11 +19,6 @@ const std::string& text(App& app, RequestContext& context, const std::string& ke
   return app.catalogs().text(context.language, key);
 }
 
-std::string form_value(RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 // A positive database id from the {id} path segment: digits only.
 std::optional<std::int64_t> path_id(const RequestContext& context) {
   const auto found = context.params.find("id");
@@ -165,10 +160,10 @@ void add_errors(App& app, RequestContext& context, data& page, const std::vector
 }
 
 domain::CoResidentInput typed_input(RequestContext& context) {
-  return domain::CoResidentInput{form_value(context, "name"),       form_value(context, "relation"),
-                                 form_value(context, "id_type"),    form_value(context, "id_number"),
-                                 form_value(context, "birth_date"), form_value(context, "gender"),
-                                 form_value(context, "care_reason"), form_value(context, "care_note")};
+  return domain::CoResidentInput{context.form_value("name"),       context.form_value("relation"),
+                                 context.form_value("id_type"),    context.form_value("id_number"),
+                                 context.form_value("birth_date"), context.form_value("gender"),
+                                 context.form_value("care_reason"), context.form_value("care_note")};
 }
 
 void register_api(App& app, const std::shared_ptr<service::CoResidentService>& service) {

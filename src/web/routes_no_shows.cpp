@@ -41,11 +41,6 @@ std::optional<std::int64_t> path_id(const RequestContext& context, const std::st
   return value;
 }
 
-std::string form_value(const RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 std::string param_value(const RequestContext& context, const std::string& name) {
   const auto found = context.params.find(name);
   return found == context.params.end() ? std::string() : found->second;
@@ -227,7 +222,7 @@ void register_no_show_pages(App& app, const std::shared_ptr<service::NoShowServi
                                        make_error(ErrorKind::not_found, "ban.account_not_found"), std::nullopt,
                                        http::status::not_found);
                   }
-                  const std::string reason = form_value(context, "reason");
+                  const std::string reason = context.form_value("reason");
                   auto lifted = no_shows->lift_ban(actor_of(*staff), *account_id, reason);
                   if (!lifted) {
                     return render_bans(app, *no_shows, context, *staff, "", lifted.error(),
@@ -241,7 +236,7 @@ void register_no_show_pages(App& app, const std::shared_ptr<service::NoShowServi
     Response refusal;
     const auto staff = app.staff_with(context, Permission::close_days, refusal);
     if (!staff) return refusal;
-    const std::string date = form_value(context, "date");
+    const std::string date = context.form_value("date");
     auto closed = no_shows->close_day(actor_of(*staff), date);
     if (!closed) {
       return render_bans(app, *no_shows, context, *staff, "", closed.error(), FailedForm{0, date},

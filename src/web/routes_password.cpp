@@ -6,11 +6,6 @@
 namespace yizhan::web {
 namespace {
 
-std::string form_value(RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 Response render_password_page(App& app, RequestContext& context, const store::Account& account,
                               const std::optional<Error>& error) {
   kainjow::mustache::data page;
@@ -48,9 +43,9 @@ void register_password_routes(App& app) {
   app.add_route(http::verb::post, "/me/password", [&app](RequestContext& context) {
     const auto account = app.current_account(context);
     if (!account) return app.redirect(context, "/login");
-    auto signed_in = app.accounts().change_password(*account, form_value(context, "current_password"),
-                                                    form_value(context, "new_password"),
-                                                    form_value(context, "new_password_confirm"));
+    auto signed_in = app.accounts().change_password(*account, context.form_value("current_password"),
+                                                    context.form_value("new_password"),
+                                                    context.form_value("new_password_confirm"));
     if (!signed_in) return render_password_page(app, context, *account, signed_in.error());
     app.set_session_cookie(context, kSessionCookie, signed_in.value());
     return app.redirect(context, "/me?password_changed=1");

@@ -32,11 +32,6 @@ std::string query_value(const RequestContext& context, const std::string& name) 
   return found == context.query.end() ? std::string() : found->second;
 }
 
-std::string form_value(const RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 std::optional<std::int64_t> parse_id(const std::string& text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   std::int64_t value = 0;
@@ -286,9 +281,9 @@ void register_port_routes(App& app) {
     Response refusal;
     const auto officer = app.staff_with(context, Permission::verify_slips, refusal);
     if (!officer) return refusal;
-    const std::string token = form_value(context, "token");
-    const std::string number = form_value(context, "booking_number");
-    const std::string id_number = form_value(context, "id_number");
+    const std::string token = context.form_value("token");
+    const std::string number = context.form_value("booking_number");
+    const std::string id_number = context.form_value("id_number");
     // Scanners and copy-paste add line breaks and spaces around a token.
     std::string trimmed;
     for (char c : token) {
@@ -351,13 +346,13 @@ void register_port_routes(App& app) {
     Response refusal;
     const auto staff = app.staff_with(context, Permission::station_arrivals, refusal);
     if (!staff) return refusal;
-    const std::string requested_station = form_value(context, "station");
-    context.query["date"] = form_value(context, "date");
+    const std::string requested_station = context.form_value("station");
+    context.query["date"] = context.form_value("date");
     context.query["station"] = requested_station;
     const auto station = station_for(app, *staff, requested_station);
     if (!station) return render_arrivals(app, context, *slips, *staff, "", station.error(), http::status::forbidden);
     const std::string& number = context.params["booking_number"];
-    auto checked = slips->check_in(*staff, station.value(), number, form_value(context, "room_number"));
+    auto checked = slips->check_in(*staff, station.value(), number, context.form_value("room_number"));
     if (!checked) {
       return render_arrivals(app, context, *slips, *staff, "", checked.error(),
                              checked.error().kind == ErrorKind::not_found ? http::status::not_found

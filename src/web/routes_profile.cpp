@@ -51,11 +51,6 @@ Response errors_response(App& app, RequestContext& context, const std::vector<Er
   return response;
 }
 
-std::string form_value(RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 data division_options(RequestContext& context, const std::vector<const service::Division*>& divisions,
                       const std::string& selected) {
   data options{data::type::list};
@@ -141,15 +136,15 @@ data profile_form_data(App& app, RequestContext& context, const store::Account& 
 data typed_form_data(App& app, RequestContext& context, const store::Account& account,
                      const std::optional<store::Profile>& stored) {
   data page = profile_form_data(app, context, account, stored);
-  page.set("name", form_value(context, "name"));
-  page.set("gender_male", form_value(context, "gender") == "male");
-  page.set("gender_female", form_value(context, "gender") == "female");
-  page.set("birth_date", form_value(context, "birth_date"));
-  page.set("hk_mobile", form_value(context, "hk_mobile"));
-  page.set("mainland_mobile", form_value(context, "mainland_mobile"));
-  page.set("consent_checked", form_value(context, "consent") == "on");
-  add_destination_picker(app, context, page, form_value(context, "province"), form_value(context, "city"),
-                         form_value(context, "county"));
+  page.set("name", context.form_value("name"));
+  page.set("gender_male", context.form_value("gender") == "male");
+  page.set("gender_female", context.form_value("gender") == "female");
+  page.set("birth_date", context.form_value("birth_date"));
+  page.set("hk_mobile", context.form_value("hk_mobile"));
+  page.set("mainland_mobile", context.form_value("mainland_mobile"));
+  page.set("consent_checked", context.form_value("consent") == "on");
+  add_destination_picker(app, context, page, context.form_value("province"), context.form_value("city"),
+                         context.form_value("county"));
   return page;
 }
 
@@ -158,9 +153,9 @@ std::string typed_destination(App& app, RequestContext& context) {
   // The county must belong to the chosen city and the city to the chosen
   // province; otherwise the form names no destination.
   const auto& divisions = app.divisions();
-  const std::string province = form_value(context, "province");
-  const std::string city = form_value(context, "city");
-  const std::string county = form_value(context, "county");
+  const std::string province = context.form_value("province");
+  const std::string city = context.form_value("city");
+  const std::string county = context.form_value("county");
   const auto* city_division = divisions.find(city);
   if (!city_division || city_division->parent_code != province) return "";
   if (county.empty()) return divisions.children(city).empty() ? city : "";
@@ -277,7 +272,7 @@ void register_profile_routes(App& app) {
   app.add_route(http::verb::post, "/me/profile", [&app](RequestContext& context) {
     const auto account = app.current_account(context);
     if (!account) return app.redirect(context, "/login");
-    const std::string action = form_value(context, "action");
+    const std::string action = context.form_value("action");
     const auto stored = app.profiles().find(account->id);
     if (action != "save" && action != "submit") {
       // A picker step: show the next level, keep what was typed, store nothing.
@@ -285,13 +280,13 @@ void register_profile_routes(App& app) {
     }
 
     service::ProfileChanges changes;
-    changes.name = form_value(context, "name");
-    changes.gender = form_value(context, "gender");
-    changes.birth_date = form_value(context, "birth_date");
-    changes.hk_mobile = form_value(context, "hk_mobile");
-    changes.mainland_mobile = form_value(context, "mainland_mobile");
+    changes.name = context.form_value("name");
+    changes.gender = context.form_value("gender");
+    changes.birth_date = context.form_value("birth_date");
+    changes.hk_mobile = context.form_value("hk_mobile");
+    changes.mainland_mobile = context.form_value("mainland_mobile");
     changes.destination_code = typed_destination(app, context);
-    changes.consent = form_value(context, "consent") == "on";
+    changes.consent = context.form_value("consent") == "on";
     const auto outcome = action == "submit" ? app.profiles().save_and_submit(*account, changes)
                                             : app.profiles().save_draft(*account, changes);
     if (!outcome.ok()) {

@@ -44,11 +44,6 @@ std::string query_value(const RequestContext& context, const std::string& name) 
   return found == context.query.end() ? std::string() : found->second;
 }
 
-std::string form_value(const RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 // `text` without leading and trailing ASCII spaces, tabs and line breaks.
 std::string trim(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
@@ -151,10 +146,10 @@ struct StationForm {
 // contains anything but the checkbox's value "1".
 std::optional<StationForm> read_station_form(const RequestContext& context) {
   StationForm form;
-  form.name = trim(form_value(context, "name"));
-  form.address = trim(form_value(context, "address"));
-  form.district = trim(form_value(context, "district"));
-  form.rooms = trim(form_value(context, "rooms"));
+  form.name = trim(context.form_value("name"));
+  form.address = trim(context.form_value("address"));
+  form.district = trim(context.form_value("district"));
+  form.rooms = trim(context.form_value("rooms"));
   const auto active = context.form.find("active");
   if (active != context.form.end() && active->second != "1") return std::nullopt;
   form.active = active != context.form.end();
@@ -475,12 +470,12 @@ void register_quota_grid_pages(App& app, const std::shared_ptr<service::QuotaSer
     Response refusal;
     const auto staff = app.staff_with(context, Permission::manage_quotas, refusal);
     if (!staff) return refusal;
-    const QuotaForm form{trim(form_value(context, "from")), trim(form_value(context, "to")),
-                         trim(form_value(context, "station_id")), trim(form_value(context, "quota"))};
+    const QuotaForm form{trim(context.form_value("from")), trim(context.form_value("to")),
+                         trim(context.form_value("station_id")), trim(context.form_value("quota"))};
     // The view the form was on, shown again after an error. A bad hidden
     // value falls back to the default view.
     const GridView view =
-        read_view(app, context, form_value(context, "view_from"), form_value(context, "view_weeks")).first;
+        read_view(app, context, context.form_value("view_from"), context.form_value("view_weeks")).first;
 
     std::optional<Error> error;
     const auto quota = parse_count(form.quota, service::kMaxQuota);

@@ -13,14 +13,9 @@ nlohmann::json staff_summary(const store::Staff& staff) {
   return {{"staff_id", staff.id}, {"username", staff.username}, {"role", staff.role}};
 }
 
-std::string form_value(RequestContext& context, const std::string& name) {
-  const auto found = context.form.find(name);
-  return found == context.form.end() ? std::string() : found->second;
-}
-
 Response render_staff_login(App& app, RequestContext& context, const std::optional<Error>& error) {
   data page;
-  page.set("username", form_value(context, "username"));
+  page.set("username", context.form_value("username"));
   if (error) page.set("error", app.error_text(context, *error));
   const auto status = !error                                        ? http::status::ok
                       : error->kind == ErrorKind::rate_limited      ? http::status::too_many_requests
@@ -72,7 +67,7 @@ void register_staff_routes(App& app) {
     if (auto limited = app.limit_client(context, "login", app.config().login_rate_per_minute)) {
       return render_staff_login(app, context, *limited);
     }
-    service::StaffLoginRequest request{form_value(context, "username"), form_value(context, "password")};
+    service::StaffLoginRequest request{context.form_value("username"), context.form_value("password")};
     auto signed_in = app.accounts().staff_login(request);
     if (!signed_in) return render_staff_login(app, context, signed_in.error());
     app.set_session_cookie(context, kStaffSessionCookie, signed_in.value());
