@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what yizhan needs on Debian 12: build tools and libraries from
 # Debian's packages, the npm packages of package.json, and (with --test)
-# Chromium and the CJK fonts the browser tests use. Packages already present are not reinstalled.
+# Chromium, the CJK fonts the browser tests use, PostgreSQL for the
+# second backend's tests and nginx for the two-server test. Packages already present are not reinstalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,13 +10,13 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost-dev libsqlite3-dev libsodium-dev libgd-dev
   nlohmann-json3-dev libkainjow-mustache-dev libspdlog-dev libcli11-dev
-  libhowardhinnant-date-dev libgtest-dev libopencc-dev libqrencode-dev
+  libhowardhinnant-date-dev libgtest-dev libopencc-dev libqrencode-dev libpq-dev
   fonts-dejavu-core tzdata ca-certificates nodejs npm
 )
 with_tests=false
 if [[ "${1:-}" == "--test" ]]; then
   with_tests=true
-  packages+=(chromium fonts-noto-cjk sqlite3)
+  packages+=(chromium fonts-noto-cjk sqlite3 postgresql nginx-light)
 fi
 
 missing=()
