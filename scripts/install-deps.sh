@@ -40,7 +40,18 @@ if ((${#missing[@]})); then
   sudo_cmd=()
   [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
+  # Packages such as nginx and postgresql start a system service on
+  # installation, and nginx's listens on every address. Tests start their
+  # own servers on loopback, so forbid service starts while installing.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=false
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod +x "$policy"
+    own_policy=true
+  fi
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if $own_policy; then "${sudo_cmd[@]}" rm -f "$policy"; fi
 fi
 
 # The build converts the administrative divisions from an npm package, and
