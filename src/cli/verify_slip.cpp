@@ -1,6 +1,7 @@
 // `yizhan verify-slip --key FILE TOKEN` checks a slip token offline against
 // the key document of GET /api/v1/slip-key saved to FILE; `yizhan slip-key
 // rotate --key-dir DIR` makes a new signing key.
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -71,8 +72,10 @@ void add_verify_slip_command(CLI::App& cli) {
   rotate->callback([directory] {
     service::init_crypto();
     const std::string id = service::rotate_slip_key(*directory);
-    std::cout << "new signing key " << id << " in " << *directory
-              << "; restart the server to sign with it and to publish it\n";
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+        service::SlipKeyDirectory::kDefaultCheckInterval);
+    std::cout << "new signing key " << id << " in " << *directory << "; running servers that use this directory sign "
+              << "with it and publish it within " << seconds.count() << " s\n";
   });
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +19,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "service/clock.h"
 
@@ -152,6 +154,31 @@ std::optional<std::int64_t> days_since_epoch(const std::string& date) {
   return std::chrono::sys_days{*parsed}.time_since_epoch().count();
 }
 
+// A text that changes whenever a key is added, removed or replaced in
+// `directory`, or `current` names another key. It lists the name, size,
+// inode and modification time (in nanoseconds) of each key file and of
+// `current`, sorted, then the content of `current`. Other files, such as
+// the .tmp files of a write in progress, are left out. Throws
+// std::filesystem::filesystem_error when the directory cannot be read.
+std::string key_files_fingerprint(const fs::path& directory) {
+  std::vector<std::string> lines;
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    const fs::path& path = entry.path();
+    const std::string name = path.filename().string();
+    if (name != "current" && path.extension() != ".public" && path.extension() != ".secret") continue;
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) continue;  // removed since the listing
+    lines.push_back(name + " " + std::to_string(status.st_size) + " " + std::to_string(status.st_ino) + " " +
+                    std::to_string(status.st_mtim.tv_sec) + "." + std::to_string(status.st_mtim.tv_nsec));
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string fingerprint;
+  for (const auto& line : lines) fingerprint += line + "\n";
+  const fs::path current_file = directory / "current";
+  if (fs::exists(current_file)) fingerprint += "current=" + read_file(current_file);
+  return fingerprint;
+}
+
 }  // namespace
 
 std::string slip_identity_digest(std::string_view id_type, std::string_view id_number) {
@@ -276,6 +303,71 @@ std::string SlipKeyRing::sign(const SlipClaims& claims) const {
                        message.size(), reinterpret_cast<const unsigned char*>(current_secret_.data()));
   payload.append(reinterpret_cast<const char*>(signature.data()), signature.size());
   return to_base64(payload, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+SlipKeyDirectory::SlipKeyDirectory(std::string directory, bool create_if_missing,
+                                   std::chrono::milliseconds check_interval)
+    : directory_(std::move(directory)), check_interval_(check_interval) {
+  if (create_if_missing) SlipKeyRing::load(directory_, true);
+  // The fingerprint is taken before the load, so a change in between makes
+  // the first check load again instead of hiding the change.
+  fingerprint_ = key_files_fingerprint(directory_);
+  ring_ = std::make_shared<const SlipKeyRing>(SlipKeyRing::load(directory_, false));
+  checked_at_ = std::chrono::steady_clock::now();
+  spdlog::info("event=slip_keys.loaded directory={} current={} keys={}", directory_, ring_->current_id(),
+               ring_->public_keys().size());
+}
+
+std::shared_ptr<const SlipKeyRing> SlipKeyDirectory::current() const {
+  std::lock_guard lock(ring_mutex_);
+  return ring_;
+}
+
+std::shared_ptr<const SlipKeyRing> SlipKeyDirectory::ring() {
+  std::unique_lock checking(check_mutex_, std::try_to_lock);
+  if (!checking.owns_lock()) return current();
+  return check_locked(check_interval_);
+}
+
+std::shared_ptr<const SlipKeyRing> SlipKeyDirectory::refresh_now() {
+  std::lock_guard checking(check_mutex_);
+  return check_locked(kMinForcedCheckInterval);
+}
+
+std::shared_ptr<const SlipKeyRing> SlipKeyDirectory::check_locked(std::chrono::steady_clock::duration min_age) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - checked_at_ < min_age) return current();
+  checked_at_ = now;
+
+  std::string fingerprint;
+  std::shared_ptr<const SlipKeyRing> loaded;
+  try {
+    fingerprint = key_files_fingerprint(directory_);
+    if (fingerprint == fingerprint_) return current();
+    loaded = std::make_shared<const SlipKeyRing>(SlipKeyRing::load(directory_, false));
+  } catch (const std::exception& error) {
+    // The fingerprint stays as it was, so the next check tries again. A
+    // rotation in progress does not end up here: rotate_slip_key renames
+    // each file into place and writes `current` last.
+    if (last_error_ != error.what()) {
+      last_error_ = error.what();
+      spdlog::error("event=slip_keys.reload_failed directory={} error=\"{}\" action=keeping the loaded keys",
+                    directory_, last_error_);
+    }
+    return current();
+  }
+  last_error_.clear();
+  fingerprint_ = std::move(fingerprint);
+
+  const auto previous = current();
+  if (previous->current_id() != loaded->current_id() ||
+      previous->public_keys().size() != loaded->public_keys().size()) {
+    spdlog::info("event=slip_keys.reloaded directory={} current={} previous={} keys={}", directory_,
+                 loaded->current_id(), previous->current_id(), loaded->public_keys().size());
+  }
+  std::lock_guard lock(ring_mutex_);
+  ring_ = loaded;
+  return ring_;
 }
 
 std::string rotate_slip_key(const std::string& directory_name) {

@@ -17,7 +17,10 @@
 // Removing a key's files retires it. `init_crypto` must run first.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +80,56 @@ class SlipKeyRing {
   std::string current_id_;
   std::string current_secret_;  // 64 raw bytes
   std::vector<SlipPublicKey> public_keys_;
+};
+
+// The key ring of a key directory, reloaded while the server runs so that
+// `yizhan slip-key rotate` and retired keys take effect without a restart.
+// Several servers may share the directory because each one watches it on
+// its own. Thread-safe.
+class SlipKeyDirectory {
+ public:
+  static constexpr std::chrono::milliseconds kDefaultCheckInterval{2000};
+  // The shortest time between two checks that refresh_now() forces.
+  static constexpr std::chrono::milliseconds kMinForcedCheckInterval{200};
+
+  // Loads the ring with SlipKeyRing::load, which throws when it cannot.
+  SlipKeyDirectory(std::string directory, bool create_if_missing,
+                   std::chrono::milliseconds check_interval = kDefaultCheckInterval);
+
+  // Returns the ring in use. When the last check is older than the check
+  // interval, first compares the key files (names, sizes, inodes,
+  // modification times, and the content of `current`) with those behind the
+  // ring, and reloads the ring when they differ. A ring that fails to load is
+  // logged and the previous one stays in use. Never waits for a check that
+  // another thread is running.
+  std::shared_ptr<const SlipKeyRing> ring();
+
+  // Like ring(), but checks unless a check ran within
+  // kMinForcedCheckInterval, and waits for a check in progress. For a token
+  // signed by a key id that this server does not know, which another server
+  // sharing the directory may have rotated to a moment ago.
+  std::shared_ptr<const SlipKeyRing> refresh_now();
+
+  const std::string& directory() const { return directory_; }
+
+ private:
+  // Checks the directory when the last check is at least `min_age` old.
+  // The caller holds check_mutex_.
+  std::shared_ptr<const SlipKeyRing> check_locked(std::chrono::steady_clock::duration min_age);
+  std::shared_ptr<const SlipKeyRing> current() const;
+
+  const std::string directory_;
+  const std::chrono::milliseconds check_interval_;
+
+  mutable std::mutex ring_mutex_;
+  std::shared_ptr<const SlipKeyRing> ring_;  // guarded by ring_mutex_
+
+  // One thread checks the directory at a time; the fields below are guarded
+  // by check_mutex_.
+  std::mutex check_mutex_;
+  std::string fingerprint_;  // of the key files behind ring_
+  std::chrono::steady_clock::time_point checked_at_;
+  std::string last_error_;  // logged once, until a load succeeds or fails otherwise
 };
 
 // Adds a new key to `directory` (created when missing) and makes it the

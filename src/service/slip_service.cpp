@@ -61,7 +61,8 @@ std::string qr_code_svg(std::string_view text) {
          "\" fill=\"#fff\"/><path fill=\"#000\" d=\"" + path + "\"/></svg>";
 }
 
-SlipService::SlipService(store::Store& store, const Clock& clock, const TimeZone& zone, SlipKeyRing keys)
+SlipService::SlipService(store::Store& store, const Clock& clock, const TimeZone& zone,
+                         std::shared_ptr<SlipKeyDirectory> keys)
     : store_(store), clock_(clock), zone_(zone), keys_(std::move(keys)) {}
 
 std::int64_t SlipService::now_seconds() const { return clock_.now().time_since_epoch().count(); }
@@ -74,7 +75,7 @@ std::string SlipService::token_for(const store::Booking& booking) const {
   claims.date = booking.date;
   claims.identity_digest = slip_identity_digest(booking.id_type, booking.id_number);
   claims.group_size = booking.group_size;
-  return keys_.sign(claims);
+  return keys_->ring()->sign(claims);
 }
 
 std::vector<store::BookingMember> SlipService::members_of(const store::Booking& booking) {
@@ -161,7 +162,12 @@ PortVerdict SlipService::verdict_for(const store::Staff& officer, store::Booking
 
 PortVerdict SlipService::check_token(const store::Staff& officer, const std::string& token) {
   if (token.empty() || token.size() > kMaxTokenInput) return invalid(kSlipMalformed);
-  const auto checked = verify_slip_token(token, keys_.public_keys());
+  auto checked = verify_slip_token(token, keys_->ring()->public_keys());
+  if (checked.result == SlipTokenCheck::unknown_key) {
+    // Another server sharing the key directory may already sign with a key
+    // that this one has not loaded yet.
+    checked = verify_slip_token(token, keys_->refresh_now()->public_keys());
+  }
   switch (checked.result) {
     case SlipTokenCheck::valid: break;
     case SlipTokenCheck::malformed: return invalid(kSlipMalformed);

@@ -3,11 +3,12 @@
 // arrivals of a health station with check-in and room numbers.
 //
 // The slip is valid on the booking date only, in the configured zone, and
-// carries a signed token (see slip_keys.h). Thread-safe: the key ring is
-// read-only after construction and the store is thread-safe.
+// carries a signed token (see slip_keys.h). Thread-safe: the key directory
+// and the store are thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,7 @@ std::string qr_code_svg(std::string_view text);
 
 class SlipService {
  public:
-  SlipService(store::Store& store, const Clock& clock, const TimeZone& zone, SlipKeyRing keys);
+  SlipService(store::Store& store, const Clock& clock, const TimeZone& zone, std::shared_ptr<SlipKeyDirectory> keys);
 
   // Today's slip of `account`: its booking dated today, confirmed or
   // entered. Otherwise slip.not_today (404) with params "valid_on" (the
@@ -59,7 +60,8 @@ class SlipService {
   // "past" or "none").
   Result<Slip> todays_slip(const store::Account& account);
 
-  const std::vector<SlipPublicKey>& public_keys() const { return keys_.public_keys(); }
+  // The keys that verify tokens, the signing key first.
+  std::vector<SlipPublicKey> public_keys() const { return keys_->ring()->public_keys(); }
   std::string token_for(const store::Booking& booking) const;
   std::string today() const;
 
@@ -90,7 +92,7 @@ class SlipService {
   store::Store& store_;
   const Clock& clock_;
   const TimeZone& zone_;
-  const SlipKeyRing keys_;
+  const std::shared_ptr<SlipKeyDirectory> keys_;
 };
 
 }  // namespace yizhan::service

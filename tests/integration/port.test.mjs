@@ -194,6 +194,30 @@ test('port page shows verdict', async () => {
   assert.match(again.text, /data-reason="slip.already_entered"/);
 });
 
+test('port page camera scanner assets', async () => {
+  const page = await officers[0].request('GET', '/admin/port');
+  assert.equal(page.status, 200);
+  // The camera section stays hidden until the script finds a camera API.
+  assert.match(page.text, /<div class="port-scan" id="port-scan" hidden/);
+  assert.match(page.text, /<button type="button" id="port-scan-start" hidden>/);
+  const scripts = [...page.text.matchAll(/<script src="([^"]+)" defer><\/script>/g)].map((match) => match[1]);
+  assert.deepEqual(scripts, ['/static/js/jsQR.js', '/static/js/port_scan.js'], 'jsQR loads before the scanner');
+
+  // Both are served from this server, which the script-src 'self' policy requires.
+  const policy = page.headers.get('content-security-policy');
+  assert.match(policy, /script-src 'self';/);
+  for (const path of scripts) {
+    const script = await new Client(server.url).request('GET', path);
+    assert.equal(script.status, 200, `${path} is served; run the build, which copies jsQR from node_modules`);
+    assert.match(script.headers.get('content-type'), /^text\/javascript/);
+  }
+  const reader = await new Client(server.url).request('GET', '/static/js/jsQR.js');
+  assert.match(reader.text, /root\["jsQR"\] = factory\(\)/, 'the browser build of jsQR that defines window.jsQR');
+  const license = await new Client(server.url).request('GET', '/static/js/jsQR.LICENSE.txt');
+  assert.equal(license.status, 200);
+  assert.match(license.text, /Apache License/);
+});
+
 test('station staff check in arrivals', async () => {
   const traveller = await bookedTraveller();
   const station = await staffClient(server, 'station_staff');

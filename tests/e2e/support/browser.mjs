@@ -28,8 +28,9 @@ const chromiumArgs = [
 // served from loopback and renders in well under a second.
 const actionTimeoutMs = 10000;
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+// `extraArgs` are further Chromium switches, such as the fake camera's.
+export function launchBrowser(extraArgs = []) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...chromiumArgs, ...extraArgs] });
 }
 
 // Chromium logs this line for every document returned with a 4xx status,
