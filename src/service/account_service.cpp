@@ -170,9 +170,7 @@ void AccountService::logout(const std::string& token) {
 
 std::optional<store::Account> AccountService::account_for_session(const std::string& token) {
   if (token.empty() || token.size() > 128) return std::nullopt;
-  const auto session = store_.find_session(token_digest(token), seconds(clock_.now()));
-  if (!session || session->kind != store::SessionKind::account) return std::nullopt;
-  return store_.find_account_by_id(session->subject_id);
+  return store_.find_session_account(token_digest(token), seconds(clock_.now()));
 }
 
 std::optional<store::Staff> AccountService::staff_for_session(const std::string& token) {

@@ -1,20 +1,36 @@
 // SqliteConnection: one sqlite3 handle with the settings yizhan relies on
 // (WAL, foreign keys, busy timeout), plus a small statement wrapper.
 // Not thread-safe: one thread uses a connection at a time (see SqlitePool).
+//
+// Compiling a statement costs more than running a point lookup, so each
+// connection keeps the statements it has compiled, keyed by their SQL, and
+// a statement wrapper hands its statement back (reset) when it goes away.
 #pragma once
 
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace yizhan::store {
 
+// A compiled statement the connection keeps; `busy` while a wrapper uses it.
+struct CachedStatement {
+  sqlite3_stmt* statement = nullptr;
+  bool busy = false;
+};
+
 class SqliteStatement {
  public:
+  // A statement compiled for this wrapper alone, finalized with it.
   SqliteStatement(sqlite3* db, std::string_view sql);
+  // A statement borrowed from the connection's cache, reset and handed
+  // back when the wrapper goes away.
+  SqliteStatement(sqlite3* db, CachedStatement& cached);
   ~SqliteStatement();
   SqliteStatement(const SqliteStatement&) = delete;
   SqliteStatement& operator=(const SqliteStatement&) = delete;
@@ -39,6 +55,7 @@ class SqliteStatement {
  private:
   sqlite3* db_;
   sqlite3_stmt* statement_ = nullptr;
+  CachedStatement* cached_ = nullptr;
   bool constraint_failed_ = false;
 };
 
@@ -51,10 +68,13 @@ class SqliteConnection {
 
   sqlite3* handle() { return db_; }
   void execute(std::string_view sql);
-  SqliteStatement prepare(std::string_view sql) { return SqliteStatement(db_, sql); }
+  // The cached statement for `sql`; a fresh one when the cached one is in
+  // use (the same query nested inside itself).
+  SqliteStatement prepare(std::string_view sql);
 
  private:
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, CachedStatement> statements_;
 };
 
 // Runs BEGIN IMMEDIATE on construction and ROLLBACK on destruction unless

@@ -285,6 +285,16 @@ std::optional<Session> SqliteStore::find_session(const std::string& token_digest
   return session;
 }
 
+std::optional<Account> SqliteStore::find_session_account(const std::string& token_digest, std::int64_t now) {
+  auto connection = acquire();
+  auto query = connection->prepare("SELECT " + std::string(kAccountColumns) +
+                                   " FROM accounts WHERE id = (SELECT subject_id FROM sessions WHERE token_digest = ? "
+                                   "AND expires_at > ? AND kind = 'account')");
+  query.bind(1, token_digest).bind(2, now);
+  if (!query.step()) return std::nullopt;
+  return read_account(query);
+}
+
 void SqliteStore::delete_session(const std::string& token_digest) {
   auto connection = acquire();
   connection->prepare("DELETE FROM sessions WHERE token_digest = ?").bind(1, token_digest).run();
@@ -576,14 +586,6 @@ LoginThrottle SqliteStore::record_login_failure(const std::string& key, std::int
 void SqliteStore::clear_login_failures(const std::string& key) {
   auto connection = acquire();
   connection->prepare("DELETE FROM login_throttles WHERE identity = ?").bind(1, key).run();
-}
-
-std::unique_ptr<Store> open_store(const std::string& url) {
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    // TODO: PostgreSQL store; until it exists such a URL is rejected here.
-    throw StoreError("PostgreSQL is not supported by this build yet; use a SQLite file path");
-  }
-  return std::make_unique<SqliteStore>(url);
 }
 
 }  // namespace yizhan::store

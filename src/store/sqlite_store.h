@@ -42,6 +42,7 @@ class SqliteStore final : public Store {
   void insert_session(const Session& session) override;
   std::optional<Session> find_session(const std::string& token_digest, std::int64_t now) override;
   void delete_session(const std::string& token_digest) override;
+  std::optional<Account> find_session_account(const std::string& token_digest, std::int64_t now) override;
   int delete_expired_sessions(std::int64_t now) override;
 
   void insert_captcha(const std::string& id, const std::string& answer_digest, std::int64_t expires_at) override;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace yizhan::store {
@@ -312,6 +313,14 @@ class Store {
   virtual void insert_session(const Session& session) = 0;
   virtual std::optional<Session> find_session(const std::string& token_digest, std::int64_t now) = 0;
   virtual void delete_session(const std::string& token_digest) = 0;
+  // The traveller whose live account session has this digest. Every
+  // traveller request asks, so an implementation may answer in one query;
+  // this default asks twice.
+  virtual std::optional<Account> find_session_account(const std::string& token_digest, std::int64_t now) {
+    const auto session = find_session(token_digest, now);
+    if (!session || session->kind != SessionKind::account) return std::nullopt;
+    return find_account_by_id(session->subject_id);
+  }
   virtual int delete_expired_sessions(std::int64_t now) = 0;
 
   // Captchas. `consume_captcha` atomically marks one used and returns its
@@ -426,6 +435,11 @@ class Store {
                                              std::int64_t lock_seconds) = 0;
   virtual void clear_login_failures(const std::string& key) = 0;
 };
+
+// True when `url` names a PostgreSQL database rather than a SQLite file.
+inline bool is_postgresql_url(std::string_view url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
 
 // Open the store named by `url`: a file path (SQLite, created when missing).
 // Throws StoreError when it cannot be opened or the URL scheme is unsupported.

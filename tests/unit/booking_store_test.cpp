@@ -1,19 +1,16 @@
-// The booking decision of SqliteStore::book and the group commit of
-// BookingWriter, on a real SQLite file.
+// The booking decision of Store::book and the group commit of
+// BookingWriter, on a real database of each backend.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <latch>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "service/booking_writer.h"
-#include "store/sqlite_store.h"
+#include "store_backends.h"
 
 namespace yizhan::store {
 namespace {
@@ -25,21 +22,18 @@ const std::string kToday = "2026-12-20";
 const std::string kDate = "2026-12-25";
 const std::string kRightDigest = "right-digest";
 
-class BookingStoreTest : public ::testing::Test {
+class BookingStoreTest : public ::testing::TestWithParam<backends::Backend> {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("yizhan-booking-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(directory_);
-    path_ = (directory_ / "db.sqlite").string();
-    store_ = std::make_unique<SqliteStore>(path_);
+    YIZHAN_SKIP_UNAVAILABLE_BACKEND(GetParam());
+    database_ = std::make_unique<backends::TestDatabase>(GetParam());
+    store_ = database_->open();
     store_->migrate();
   }
 
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(directory_);
+    database_.reset();
   }
 
   std::int64_t add_account(const std::string& id_number, const std::string& id_type = "home_return_permit") {
@@ -99,44 +93,25 @@ class BookingStoreTest : public ::testing::Test {
     return -1;
   }
 
-  // Run one SQL statement on the file through a separate sqlite3 handle, the
-  // way any other program could; returns SQLite's extended result code.
-  int execute_raw(const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_extended_result_codes(db, 1);
-    const int code = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-    return code;
-  }
+  // Run one SQL statement through a separate connection, the way any other
+  // program could.
+  backends::SqlStatus execute_raw(const std::string& sql) { return database_->execute(sql); }
 
-  // The first column of the first row of `sql`, read through a separate handle.
-  std::int64_t query_int(const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* statement = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    std::int64_t value = -1;
-    if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
-    sqlite3_finalize(statement);
-    sqlite3_close(db);
-    return value;
-  }
+  // The first column of the first row of `sql`, read through a separate connection.
+  std::int64_t query_int(const std::string& sql) { return database_->query_int(sql); }
 
   std::int64_t count_bookings(const std::string& date, const std::string& status) {
     return query_int("SELECT count(*) FROM bookings WHERE date = '" + date + "' AND status = '" + status + "'");
   }
 
-  std::filesystem::path directory_;
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<backends::TestDatabase> database_;
+  std::unique_ptr<Store> store_;
   std::map<std::int64_t, std::pair<std::string, std::string>> identities_;  // account id -> (type, number)
   int next_number_ = 0;
   int next_captcha_ = 0;
 };
 
-TEST_F(BookingStoreTest, BatchStopsAtTheQuota) {
+TEST_P(BookingStoreTest, BatchStopsAtTheQuota) {
   ASSERT_EQ(set_quota(kDate, 3), QuotaResult::set);
   std::vector<BookingAttempt> attempts;
   for (const auto id : add_accounts(5)) attempts.push_back(attempt(id));
@@ -163,7 +138,7 @@ TEST_F(BookingStoreTest, BatchStopsAtTheQuota) {
   EXPECT_EQ(totals[0].booked, 3);
 }
 
-TEST_F(BookingStoreTest, ConfirmedBookingIsStoredWithItsSnapshot) {
+TEST_P(BookingStoreTest, ConfirmedBookingIsStoredWithItsSnapshot) {
   ASSERT_EQ(set_quota(kDate, 1), QuotaResult::set);
   const auto id = add_account("H20000001");
   const auto sent = attempt(id, kDate, "key-1");
@@ -187,13 +162,13 @@ TEST_F(BookingStoreTest, ConfirmedBookingIsStoredWithItsSnapshot) {
   EXPECT_EQ(store_->find_active_booking(id, kToday)->booking_number, "202612250001");
 }
 
-TEST_F(BookingStoreTest, DateWithoutQuotaIsSoldOut) {
+TEST_P(BookingStoreTest, DateWithoutQuotaIsSoldOut) {
   const auto id = add_account("H20000002");
   EXPECT_EQ(book_one(attempt(id)).result, BookingResult::sold_out);
   EXPECT_EQ(count_bookings(kDate, "confirmed"), 0);
 }
 
-TEST_F(BookingStoreTest, SequencesArePerDate) {
+TEST_P(BookingStoreTest, SequencesArePerDate) {
   const std::string other_date = "2026-12-24";
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   ASSERT_EQ(set_quota(other_date, 5), QuotaResult::set);
@@ -204,7 +179,7 @@ TEST_F(BookingStoreTest, SequencesArePerDate) {
   EXPECT_EQ(book_one(attempt(ids[2], kDate)).booking.booking_number, "202612250002");
 }
 
-TEST_F(BookingStoreTest, IdempotentReplayReturnsTheSameBooking) {
+TEST_P(BookingStoreTest, IdempotentReplayReturnsTheSameBooking) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto id = add_account("H20000003");
 
@@ -219,7 +194,7 @@ TEST_F(BookingStoreTest, IdempotentReplayReturnsTheSameBooking) {
   EXPECT_EQ(count_bookings(kDate, "confirmed"), 1);
 }
 
-TEST_F(BookingStoreTest, IdempotentReplayInsideOneBatch) {
+TEST_P(BookingStoreTest, IdempotentReplayInsideOneBatch) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto id = add_account("H20000004");
 
@@ -232,7 +207,7 @@ TEST_F(BookingStoreTest, IdempotentReplayInsideOneBatch) {
   EXPECT_EQ(booked(kDate), 1);
 }
 
-TEST_F(BookingStoreTest, IdempotencyKeyBelongsToOneAccount) {
+TEST_P(BookingStoreTest, IdempotencyKeyBelongsToOneAccount) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto ids = add_accounts(2);
 
@@ -245,7 +220,7 @@ TEST_F(BookingStoreTest, IdempotencyKeyBelongsToOneAccount) {
   EXPECT_EQ(booked(kDate), 2);
 }
 
-TEST_F(BookingStoreTest, SecondBookingOfAccountIsAlreadyActive) {
+TEST_P(BookingStoreTest, SecondBookingOfAccountIsAlreadyActive) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   ASSERT_EQ(set_quota("2026-12-26", 5), QuotaResult::set);
   const auto id = add_account("H20000005");
@@ -264,7 +239,7 @@ TEST_F(BookingStoreTest, SecondBookingOfAccountIsAlreadyActive) {
   EXPECT_EQ(query_int("SELECT last_sequence FROM day_sequences WHERE date = '2026-12-25'"), 1);
 }
 
-TEST_F(BookingStoreTest, SameIdentityOnAnotherAccountIsAlreadyActive) {
+TEST_P(BookingStoreTest, SameIdentityOnAnotherAccountIsAlreadyActive) {
   // Two accounts cannot share a document (UNIQUE (id_type, id_number)), but
   // the store matches people by the identity the attempt carries, so the
   // second attempt carries the first account's document.
@@ -284,7 +259,7 @@ TEST_F(BookingStoreTest, SameIdentityOnAnotherAccountIsAlreadyActive) {
   EXPECT_EQ(booked(kDate), 1);
 }
 
-TEST_F(BookingStoreTest, SameNumberUnderAnotherTypeIsAnotherPerson) {
+TEST_P(BookingStoreTest, SameNumberUnderAnotherTypeIsAnotherPerson) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto permit = add_account("E12345678", "home_return_permit");
   const auto passport = add_account("E12345678", "passport");
@@ -293,7 +268,7 @@ TEST_F(BookingStoreTest, SameNumberUnderAnotherTypeIsAnotherPerson) {
   EXPECT_EQ(book_one(attempt(passport)).result, BookingResult::confirmed);
 }
 
-TEST_F(BookingStoreTest, PastAndCancelledBookingsAreNotActive) {
+TEST_P(BookingStoreTest, PastAndCancelledBookingsAreNotActive) {
   ASSERT_EQ(set_quota("2026-12-21", 5), QuotaResult::set);
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto id = add_account("H20000008");
@@ -311,7 +286,7 @@ TEST_F(BookingStoreTest, PastAndCancelledBookingsAreNotActive) {
   EXPECT_EQ(book_one(later).result, BookingResult::confirmed);
 }
 
-TEST_F(BookingStoreTest, ExpiredCaptchaIsRejected) {
+TEST_P(BookingStoreTest, ExpiredCaptchaIsRejected) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto id = add_account("H20000009");
 
@@ -328,7 +303,7 @@ TEST_F(BookingStoreTest, ExpiredCaptchaIsRejected) {
   EXPECT_EQ(book_one(still_valid).result, BookingResult::confirmed);
 }
 
-TEST_F(BookingStoreTest, UsedCaptchaIsRejected) {
+TEST_P(BookingStoreTest, UsedCaptchaIsRejected) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto ids = add_accounts(2);
 
@@ -340,7 +315,7 @@ TEST_F(BookingStoreTest, UsedCaptchaIsRejected) {
   EXPECT_EQ(booked(kDate), 1);
 }
 
-TEST_F(BookingStoreTest, WrongCaptchaIsRejectedAndConsumed) {
+TEST_P(BookingStoreTest, WrongCaptchaIsRejectedAndConsumed) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto id = add_account("H20000010");
 
@@ -356,7 +331,7 @@ TEST_F(BookingStoreTest, WrongCaptchaIsRejectedAndConsumed) {
   EXPECT_EQ(count_bookings(kDate, "confirmed"), 0);
 }
 
-TEST_F(BookingStoreTest, AnyAnswerCaptchaPassesOnlyWhileValid) {
+TEST_P(BookingStoreTest, AnyAnswerCaptchaPassesOnlyWhileValid) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto ids = add_accounts(2);
 
@@ -372,7 +347,7 @@ TEST_F(BookingStoreTest, AnyAnswerCaptchaPassesOnlyWhileValid) {
   EXPECT_EQ(book_one(expired).result, BookingResult::captcha_expired);
 }
 
-TEST_F(BookingStoreTest, CancelReturnsTheRoom) {
+TEST_P(BookingStoreTest, CancelReturnsTheRoom) {
   ASSERT_EQ(set_quota(kDate, 1), QuotaResult::set);
   const auto ids = add_accounts(2);
 
@@ -395,7 +370,7 @@ TEST_F(BookingStoreTest, CancelReturnsTheRoom) {
   EXPECT_EQ(booked(kDate), 1);
 }
 
-TEST_F(BookingStoreTest, CancelGuards) {
+TEST_P(BookingStoreTest, CancelGuards) {
   ASSERT_EQ(set_quota(kDate, 2), QuotaResult::set);
   const auto ids = add_accounts(2);
   const auto booking = book_one(attempt(ids[0])).booking;
@@ -409,7 +384,7 @@ TEST_F(BookingStoreTest, CancelGuards) {
   EXPECT_EQ(booked(kDate), 0);
 }
 
-TEST_F(BookingStoreTest, QuotaCannotGoBelowBooked) {
+TEST_P(BookingStoreTest, QuotaCannotGoBelowBooked) {
   ASSERT_EQ(set_quota(kDate, 3), QuotaResult::set);
   const auto ids = add_accounts(3);
   ASSERT_EQ(book_one(attempt(ids[0])).result, BookingResult::confirmed);
@@ -424,7 +399,7 @@ TEST_F(BookingStoreTest, QuotaCannotGoBelowBooked) {
   EXPECT_EQ(set_quota(kDate, 2, 999), QuotaResult::unknown_station);
 }
 
-TEST_F(BookingStoreTest, StationWithMostRoomsLeftTakesTheBooking) {
+TEST_P(BookingStoreTest, StationWithMostRoomsLeftTakesTheBooking) {
   const AuditEntry audit{0, kNow, 0, "operator", "station.add", "station", "", "", ""};
   const auto second_station = store_->insert_station(Station{0, "Second", "", "", 10, true}, audit);
   ASSERT_EQ(set_quota(kDate, 2, kDefaultStation), QuotaResult::set);
@@ -447,33 +422,31 @@ TEST_F(BookingStoreTest, StationWithMostRoomsLeftTakesTheBooking) {
   EXPECT_EQ(query_int("SELECT max(sequence) FROM bookings WHERE date = '2026-12-25'"), 5);
 }
 
-TEST_F(BookingStoreTest, SchemaRejectsBookedAboveQuota) {
+TEST_P(BookingStoreTest, SchemaRejectsBookedAboveQuota) {
   ASSERT_EQ(set_quota(kDate, 2), QuotaResult::set);
   const auto ids = add_accounts(2);
   ASSERT_EQ(book_one(attempt(ids[0])).result, BookingResult::confirmed);
   ASSERT_EQ(book_one(attempt(ids[1])).result, BookingResult::confirmed);
 
   EXPECT_EQ(execute_raw("UPDATE day_quotas SET booked = booked + 1 WHERE date = '2026-12-25'"),
-            SQLITE_CONSTRAINT_CHECK);
-  EXPECT_EQ(execute_raw("UPDATE day_quotas SET quota = 1 WHERE date = '2026-12-25'"), SQLITE_CONSTRAINT_CHECK);
+            backends::SqlStatus::check_violation);
+  EXPECT_EQ(execute_raw("UPDATE day_quotas SET quota = 1 WHERE date = '2026-12-25'"), backends::SqlStatus::check_violation);
   EXPECT_EQ(execute_raw("INSERT INTO day_quotas (date, station_id, quota, booked) VALUES ('2026-12-26', 1, 1, 2)"),
-            SQLITE_CONSTRAINT_CHECK);
-  EXPECT_EQ(execute_raw("UPDATE day_quotas SET booked = -1 WHERE date = '2026-12-25'"), SQLITE_CONSTRAINT_CHECK);
+            backends::SqlStatus::check_violation);
+  EXPECT_EQ(execute_raw("UPDATE day_quotas SET booked = -1 WHERE date = '2026-12-25'"), backends::SqlStatus::check_violation);
   EXPECT_EQ(booked(kDate), 2);
 
   // The same statement within the limit goes through, so the failures above
   // came from the CHECK and not from the file being locked.
-  EXPECT_EQ(execute_raw("UPDATE day_quotas SET booked = booked - 1 WHERE date = '2026-12-25'"), SQLITE_OK);
+  EXPECT_EQ(execute_raw("UPDATE day_quotas SET booked = booked - 1 WHERE date = '2026-12-25'"), backends::SqlStatus::ok);
   EXPECT_EQ(booked(kDate), 1);
 }
 
-TEST_F(BookingStoreTest, FailedBatchLeavesNothingBehind) {
+TEST_P(BookingStoreTest, FailedBatchLeavesNothingBehind) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto ids = add_accounts(3);
   // A trigger simulates a database failure in the middle of a batch.
-  ASSERT_EQ(execute_raw("CREATE TRIGGER fail_insert BEFORE INSERT ON bookings WHEN NEW.account_id = " +
-                        std::to_string(ids[1]) + " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
-            SQLITE_OK);
+  ASSERT_EQ(database_->fail_booking_inserts(ids[1]), backends::SqlStatus::ok);
   const std::vector<BookingAttempt> attempts = {attempt(ids[0]), attempt(ids[1]), attempt(ids[2])};
 
   EXPECT_THROW(store_->book(attempts), StoreError);
@@ -487,12 +460,10 @@ TEST_F(BookingStoreTest, FailedBatchLeavesNothingBehind) {
   EXPECT_EQ(store_->consume_captcha(attempts[2].captcha_id, kNow), kRightDigest);
 }
 
-TEST_F(BookingStoreTest, WriterRethrowsStoreErrorAndRecovers) {
+TEST_P(BookingStoreTest, WriterRethrowsStoreErrorAndRecovers) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto ids = add_accounts(2);
-  ASSERT_EQ(execute_raw("CREATE TRIGGER fail_insert BEFORE INSERT ON bookings WHEN NEW.account_id = " +
-                        std::to_string(ids[0]) + " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
-            SQLITE_OK);
+  ASSERT_EQ(database_->fail_booking_inserts(ids[0]), backends::SqlStatus::ok);
   service::BookingWriter writer(*store_);
 
   EXPECT_THROW(writer.submit(attempt(ids[0])), StoreError);
@@ -503,15 +474,15 @@ TEST_F(BookingStoreTest, WriterRethrowsStoreErrorAndRecovers) {
   EXPECT_EQ(booked(kDate), 1);
 }
 
-TEST_F(BookingStoreTest, ExhaustedSequencesDoNotFailOtherAttempts) {
+TEST_P(BookingStoreTest, ExhaustedSequencesDoNotFailOtherAttempts) {
   // State after 9999 bookings on kDate of which one was cancelled: a room is
   // free but every 4-digit sequence has been handed out. Sequences are never
   // reused, so the date cannot take another booking, and an attempt for it
   // must not take down the other attempts of its batch.
   ASSERT_EQ(set_quota(kDate, 9999), QuotaResult::set);
   ASSERT_EQ(set_quota("2026-12-24", 5), QuotaResult::set);
-  ASSERT_EQ(execute_raw("UPDATE day_quotas SET booked = 9998 WHERE date = '2026-12-25'"), SQLITE_OK);
-  ASSERT_EQ(execute_raw("INSERT INTO day_sequences (date, last_sequence) VALUES ('2026-12-25', 9999)"), SQLITE_OK);
+  ASSERT_EQ(execute_raw("UPDATE day_quotas SET booked = 9998 WHERE date = '2026-12-25'"), backends::SqlStatus::ok);
+  ASSERT_EQ(execute_raw("INSERT INTO day_sequences (date, last_sequence) VALUES ('2026-12-25', 9999)"), backends::SqlStatus::ok);
   const auto ids = add_accounts(2);
 
   std::vector<BookingOutcome> outcomes;
@@ -523,7 +494,7 @@ TEST_F(BookingStoreTest, ExhaustedSequencesDoNotFailOtherAttempts) {
   EXPECT_EQ(booked(kDate), 9998);
 }
 
-TEST_F(BookingStoreTest, WriterDecidesConcurrentRushExactly) {
+TEST_P(BookingStoreTest, WriterDecidesConcurrentRushExactly) {
   constexpr int kQuota = 100;
   constexpr int kThreads = 16;
   constexpr int kAttemptsPerThread = 25;  // 400 accounts in all
@@ -585,7 +556,7 @@ TEST_F(BookingStoreTest, WriterDecidesConcurrentRushExactly) {
   EXPECT_EQ(booked(kDate), kQuota);
 }
 
-TEST_F(BookingStoreTest, WriterConcurrentDoubleSubmitBooksOnce) {
+TEST_P(BookingStoreTest, WriterConcurrentDoubleSubmitBooksOnce) {
   constexpr int kThreads = 8;
   ASSERT_EQ(set_quota(kDate, 10), QuotaResult::set);
   const auto with_key = add_account("H20000011");
@@ -623,6 +594,8 @@ TEST_F(BookingStoreTest, WriterConcurrentDoubleSubmitBooksOnce) {
   EXPECT_EQ(booked(kDate), 2);
   EXPECT_EQ(count_bookings(kDate, "confirmed"), 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BookingStoreTest, backends::kAllBackends, backends::backend_name);
 
 }  // namespace
 }  // namespace yizhan::store

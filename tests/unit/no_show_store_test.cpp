@@ -1,14 +1,11 @@
-// SqliteStore's closing of days, no-show counting and bans, on a real
-// SQLite file.
+// The store's closing of days, no-show counting and bans, on a real
+// database of each backend.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <latch>
 #include <thread>
 
-#include "store/sqlite_store.h"
+#include "store_backends.h"
 
 namespace yizhan::store {
 namespace {
@@ -20,15 +17,12 @@ constexpr int kLimit = 2;
 constexpr int kBanDays = 14;
 const std::string kDigest = "digest";
 
-class NoShowStoreTest : public ::testing::Test {
+class NoShowStoreTest : public ::testing::TestWithParam<backends::Backend> {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("yizhan-no-show-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(directory_);
-    path_ = (directory_ / "db.sqlite").string();
-    store_ = std::make_unique<SqliteStore>(path_);
+    YIZHAN_SKIP_UNAVAILABLE_BACKEND(GetParam());
+    database_ = std::make_unique<backends::TestDatabase>(GetParam());
+    store_ = database_->open();
     store_->migrate();
     ASSERT_EQ(store_->insert_staff(NewStaff{"port1", "hash", "port_officer", kNow}, port_officer_),
               InsertOutcome::inserted);
@@ -36,7 +30,7 @@ class NoShowStoreTest : public ::testing::Test {
 
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(directory_);
+    database_.reset();
   }
 
   std::int64_t add_account() {
@@ -99,24 +93,18 @@ class NoShowStoreTest : public ::testing::Test {
   }
 
   void execute_sql(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* message = nullptr;
-    const int result = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
-    EXPECT_EQ(result, SQLITE_OK) << (message ? message : "") << " in " << sql;
-    sqlite3_free(message);
-    sqlite3_close(db);
+    std::string message;
+    EXPECT_EQ(database_->execute(sql, &message), backends::SqlStatus::ok) << message << " in " << sql;
   }
 
-  std::filesystem::path directory_;
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<backends::TestDatabase> database_;
+  std::unique_ptr<Store> store_;
   std::int64_t port_officer_ = 0;
   int next_number_ = 0;
   int next_captcha_ = 0;
 };
 
-TEST_F(NoShowStoreTest, CloseDayMarksOnlyConfirmedWithoutEntry) {
+TEST_P(NoShowStoreTest, CloseDayMarksOnlyConfirmedWithoutEntry) {
   const auto missed = book(add_account(), "2026-12-20");
   const auto cancelled = book(add_account(), "2026-12-20");
   cancel(cancelled);
@@ -137,7 +125,7 @@ TEST_F(NoShowStoreTest, CloseDayMarksOnlyConfirmedWithoutEntry) {
   EXPECT_EQ(status_of(day_before), "confirmed");
 }
 
-TEST_F(NoShowStoreTest, CloseDayCountsOnlyMissingAccounts) {
+TEST_P(NoShowStoreTest, CloseDayCountsOnlyMissingAccounts) {
   const auto missed = book(add_account(), "2026-12-20");
   const auto cancelled = book(add_account(), "2026-12-20");
   cancel(cancelled);
@@ -155,14 +143,14 @@ TEST_F(NoShowStoreTest, CloseDayCountsOnlyMissingAccounts) {
   }
 }
 
-TEST_F(NoShowStoreTest, CloseDayCountsSeveralAccounts) {
+TEST_P(NoShowStoreTest, CloseDayCountsSeveralAccounts) {
   for (int i = 0; i < 5; ++i) book(add_account(), "2026-12-20");
   const auto outcome = close("2026-12-20");
   EXPECT_EQ(outcome.no_shows, 5);
   EXPECT_EQ(outcome.bans, 0);
 }
 
-TEST_F(NoShowStoreTest, SecondConsecutiveNoShowBans) {
+TEST_P(NoShowStoreTest, SecondConsecutiveNoShowBans) {
   const auto traveller = add_account();
   book(traveller, "2026-12-20");
   book(traveller, "2026-12-22");
@@ -180,7 +168,7 @@ TEST_F(NoShowStoreTest, SecondConsecutiveNoShowBans) {
   EXPECT_EQ(account(traveller).total_no_shows, 2);
 }
 
-TEST_F(NoShowStoreTest, BanEndAfterFirstFebruary) {
+TEST_P(NoShowStoreTest, BanEndAfterFirstFebruary) {
   const auto traveller = add_account();
   book(traveller, "2021-01-20");
   book(traveller, "2021-02-01");
@@ -189,7 +177,7 @@ TEST_F(NoShowStoreTest, BanEndAfterFirstFebruary) {
   EXPECT_EQ(account(traveller).banned_until, "2021-02-15");
 }
 
-TEST_F(NoShowStoreTest, EntryResetsConsecutiveCount) {
+TEST_P(NoShowStoreTest, EntryResetsConsecutiveCount) {
   const auto traveller = add_account();
   book(traveller, "2026-12-20");
   close("2026-12-20");
@@ -207,7 +195,7 @@ TEST_F(NoShowStoreTest, EntryResetsConsecutiveCount) {
   EXPECT_EQ(account(traveller).banned_until, "");
 }
 
-TEST_F(NoShowStoreTest, CancellationNeitherCountsNorResets) {
+TEST_P(NoShowStoreTest, CancellationNeitherCountsNorResets) {
   const auto traveller = add_account();
   book(traveller, "2026-12-20");
   close("2026-12-20");
@@ -221,7 +209,7 @@ TEST_F(NoShowStoreTest, CancellationNeitherCountsNorResets) {
   EXPECT_EQ(account(traveller).banned_until, "2027-01-05");
 }
 
-TEST_F(NoShowStoreTest, ConfiguredLimitAndDays) {
+TEST_P(NoShowStoreTest, ConfiguredLimitAndDays) {
   const auto traveller = add_account();
   for (const std::string date : {"2026-12-20", "2026-12-21"}) {
     book(traveller, date);
@@ -232,7 +220,7 @@ TEST_F(NoShowStoreTest, ConfiguredLimitAndDays) {
   EXPECT_EQ(account(traveller).banned_until, "2026-12-29");
 }
 
-TEST_F(NoShowStoreTest, RunningBanIsNeverShortened) {
+TEST_P(NoShowStoreTest, RunningBanIsNeverShortened) {
   const auto traveller = add_account();
   book(traveller, "2026-12-20");
   execute_sql("UPDATE accounts SET consecutive_no_shows = 1, banned_until = '2027-06-01' WHERE id = " +
@@ -241,7 +229,7 @@ TEST_F(NoShowStoreTest, RunningBanIsNeverShortened) {
   EXPECT_EQ(account(traveller).banned_until, "2027-06-01");
 }
 
-TEST_F(NoShowStoreTest, ClosingTwiceChangesNothing) {
+TEST_P(NoShowStoreTest, ClosingTwiceChangesNothing) {
   const auto traveller = add_account();
   book(traveller, "2026-12-20");
   ASSERT_EQ(close("2026-12-20").no_shows, 1);
@@ -254,7 +242,7 @@ TEST_F(NoShowStoreTest, ClosingTwiceChangesNothing) {
   EXPECT_EQ(account(traveller).total_no_shows, 1);
 }
 
-TEST_F(NoShowStoreTest, ClosedDayIsNeverClosedAgain) {
+TEST_P(NoShowStoreTest, ClosedDayIsNeverClosedAgain) {
   close("2026-12-20");
   // A booking that somehow lands on a closed day is left alone.
   const auto late = book(add_account(), "2026-12-20");
@@ -264,7 +252,7 @@ TEST_F(NoShowStoreTest, ClosedDayIsNeverClosedAgain) {
   EXPECT_EQ(account(late.account_id).total_no_shows, 0);
 }
 
-TEST_F(NoShowStoreTest, EmptyDayIsRecordedAsClosed) {
+TEST_P(NoShowStoreTest, EmptyDayIsRecordedAsClosed) {
   EXPECT_FALSE(store_->is_day_closed("2026-12-20"));
   const auto outcome = close("2026-12-20");
   EXPECT_EQ(outcome.no_shows, 0);
@@ -273,7 +261,7 @@ TEST_F(NoShowStoreTest, EmptyDayIsRecordedAsClosed) {
   EXPECT_FALSE(store_->is_day_closed("2026-12-21"));
 }
 
-TEST_F(NoShowStoreTest, ConcurrentClosersMarkOnce) {
+TEST_P(NoShowStoreTest, ConcurrentClosersMarkOnce) {
   for (int i = 0; i < 3; ++i) book(add_account(), "2026-12-20");
   constexpr int kClosers = 4;
   std::vector<CloseDayOutcome> outcomes(kClosers);
@@ -297,7 +285,7 @@ TEST_F(NoShowStoreTest, ConcurrentClosersMarkOnce) {
   EXPECT_EQ(no_shows, 3);
 }
 
-TEST_F(NoShowStoreTest, ListBannedUntilBanEnds) {
+TEST_P(NoShowStoreTest, ListBannedUntilBanEnds) {
   const auto banned = add_account();
   book(banned, "2026-12-20");
   book(banned, "2026-12-22");
@@ -314,7 +302,7 @@ TEST_F(NoShowStoreTest, ListBannedUntilBanEnds) {
   EXPECT_TRUE(store_->list_banned("2027-01-05").empty()) << "booking is possible again on the end date";
 }
 
-TEST_F(NoShowStoreTest, LiftBanClearsAndAudits) {
+TEST_P(NoShowStoreTest, LiftBanClearsAndAudits) {
   const auto traveller = add_account();
   book(traveller, "2026-12-20");
   book(traveller, "2026-12-22");
@@ -346,7 +334,7 @@ TEST_F(NoShowStoreTest, LiftBanClearsAndAudits) {
   EXPECT_EQ(store_->list_audit(filter).size(), 1u) << "a refused lift writes no audit entry";
 }
 
-TEST_F(NoShowStoreTest, LiftBanOfUnknownAccountFails) {
+TEST_P(NoShowStoreTest, LiftBanOfUnknownAccountFails) {
   AuditEntry audit;
   audit.at = kNow;
   audit.staff_username = "test";
@@ -356,11 +344,13 @@ TEST_F(NoShowStoreTest, LiftBanOfUnknownAccountFails) {
   EXPECT_FALSE(store_->lift_ban(999, audit));
 }
 
-TEST_F(NoShowStoreTest, InvalidPolicyRejected) {
+TEST_P(NoShowStoreTest, InvalidPolicyRejected) {
   EXPECT_THROW(store_->close_day("2026-12-20", kNow, 0, kBanDays), StoreError);
   EXPECT_THROW(store_->close_day("2026-12-20", kNow, kLimit, 0), StoreError);
   EXPECT_FALSE(store_->is_day_closed("2026-12-20"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, NoShowStoreTest, backends::kAllBackends, backends::backend_name);
 
 }  // namespace
 }  // namespace yizhan::store

@@ -2,15 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <thread>
 
 #include "domain/id_document.h"
-#include "store/sqlite_store.h"
+#include "store_backends.h"
 
 namespace yizhan::service {
 namespace {
@@ -34,14 +32,12 @@ std::string resident_id(const std::string& first17) {
 // Born 1990-03-07, male.
 const std::string kResidentId = resident_id("11010119900307123");
 
-class ReviewServiceTest : public ::testing::Test {
+class ReviewServiceTest : public ::testing::TestWithParam<store::backends::Backend> {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("yizhan-review-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(directory_);
-    store_ = std::make_unique<store::SqliteStore>((directory_ / "db.sqlite").string());
+    YIZHAN_SKIP_UNAVAILABLE_BACKEND(GetParam());
+    database_ = std::make_unique<store::backends::TestDatabase>(GetParam());
+    store_ = database_->open();
     store_->migrate();
     clock_.set(Instant{std::chrono::seconds{kNow}});
     service_ = std::make_unique<ReviewService>(*store_, clock_, zone_, divisions());
@@ -56,7 +52,7 @@ class ReviewServiceTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_.reset();
-    std::filesystem::remove_all(directory_);
+    database_.reset();
   }
 
   std::int64_t add_account(const std::string& type, const std::string& number) {
@@ -102,8 +98,8 @@ class ReviewServiceTest : public ::testing::Test {
     EXPECT_TRUE(store_->list_audit(store::AuditFilter{}).empty());
   }
 
-  std::filesystem::path directory_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::backends::TestDatabase> database_;
+  std::unique_ptr<store::Store> store_;
   AdjustableClock clock_;
   TimeZone zone_{"Asia/Shanghai"};
   std::unique_ptr<ReviewService> service_;
@@ -111,7 +107,7 @@ class ReviewServiceTest : public ::testing::Test {
   store::Staff second_reviewer_;
 };
 
-TEST_F(ReviewServiceTest, ResidentIdChecksPass) {
+TEST_P(ReviewServiceTest, ResidentIdChecksPass) {
   const auto entry = entry_for(resident_submission());
   EXPECT_TRUE(entry.checks.id_number_format_valid);
   EXPECT_EQ(entry.checks.id_check_digit_valid, true);
@@ -122,7 +118,7 @@ TEST_F(ReviewServiceTest, ResidentIdChecksPass) {
   EXPECT_TRUE(entry.checks.field_errors.empty());
 }
 
-TEST_F(ReviewServiceTest, ResidentIdMismatchesAreFlagged) {
+TEST_P(ReviewServiceTest, ResidentIdMismatchesAreFlagged) {
   const std::int64_t id = add_account("resident_id", kResidentId);
   submit(id, kSubmittedAt, [](store::Profile& profile) {
     profile.birth_date = "1990-03-08";
@@ -134,7 +130,7 @@ TEST_F(ReviewServiceTest, ResidentIdMismatchesAreFlagged) {
   EXPECT_EQ(entry.checks.gender_matches_id, false);
 }
 
-TEST_F(ReviewServiceTest, WrongCheckDigitLeavesTheComparisonsUndecided) {
+TEST_P(ReviewServiceTest, WrongCheckDigitLeavesTheComparisonsUndecided) {
   std::string number = kResidentId;
   number[17] = number[17] == '0' ? '1' : '0';
   const std::int64_t id = add_account("resident_id", number);
@@ -146,7 +142,7 @@ TEST_F(ReviewServiceTest, WrongCheckDigitLeavesTheComparisonsUndecided) {
   EXPECT_FALSE(entry.checks.gender_matches_id.has_value());
 }
 
-TEST_F(ReviewServiceTest, OtherDocumentTypesSkipResidentIdChecks) {
+TEST_P(ReviewServiceTest, OtherDocumentTypesSkipResidentIdChecks) {
   const std::int64_t id = add_account("home_return_permit", "H12345678");
   submit(id);
   const auto entry = entry_for(id);
@@ -156,20 +152,20 @@ TEST_F(ReviewServiceTest, OtherDocumentTypesSkipResidentIdChecks) {
   EXPECT_FALSE(entry.checks.gender_matches_id.has_value());
 }
 
-TEST_F(ReviewServiceTest, BadlyFormattedNumberFailsTheFormatCheck) {
+TEST_P(ReviewServiceTest, BadlyFormattedNumberFailsTheFormatCheck) {
   const std::int64_t id = add_account("home_return_permit", "X1234");
   submit(id);
   EXPECT_FALSE(entry_for(id).checks.id_number_format_valid);
 }
 
-TEST_F(ReviewServiceTest, SameNumberOnAnotherAccountIsCounted) {
+TEST_P(ReviewServiceTest, SameNumberOnAnotherAccountIsCounted) {
   const std::int64_t id = add_account("passport", "H12345678");
   add_account("home_return_permit", "H12345678");
   submit(id);
   EXPECT_EQ(entry_for(id).checks.same_number_accounts, 1);
 }
 
-TEST_F(ReviewServiceTest, FieldFormatErrorsAreReportedPerField) {
+TEST_P(ReviewServiceTest, FieldFormatErrorsAreReportedPerField) {
   const std::int64_t id = add_account("home_return_permit", "H12345678");
   submit(id, kSubmittedAt, [](store::Profile& profile) {
     profile.hk_mobile = "123";
@@ -182,7 +178,7 @@ TEST_F(ReviewServiceTest, FieldFormatErrorsAreReportedPerField) {
   EXPECT_EQ(entry.checks.destination_known, false);
 }
 
-TEST_F(ReviewServiceTest, QueueIsOldestFirstWithTheTotal) {
+TEST_P(ReviewServiceTest, QueueIsOldestFirstWithTheTotal) {
   const std::int64_t newer = add_account("home_return_permit", "H00000001");
   const std::int64_t older = add_account("home_return_permit", "H00000002");
   const std::int64_t draft = add_account("home_return_permit", "H00000003");
@@ -201,13 +197,13 @@ TEST_F(ReviewServiceTest, QueueIsOldestFirstWithTheTotal) {
   EXPECT_EQ(second.entries[0].item.profile.account_id, newer);
 }
 
-TEST_F(ReviewServiceTest, FirstSubmissionHasNoChangedFields) {
+TEST_P(ReviewServiceTest, FirstSubmissionHasNoChangedFields) {
   const auto entry = entry_for(resident_submission());
   EXPECT_FALSE(entry.previously_approved);
   EXPECT_TRUE(entry.changed_fields.empty());
 }
 
-TEST_F(ReviewServiceTest, ResubmissionMarksFieldsChangedSinceApproval) {
+TEST_P(ReviewServiceTest, ResubmissionMarksFieldsChangedSinceApproval) {
   const std::int64_t id = resident_submission();
   ASSERT_TRUE(service_->decide(reviewer_, id, "approve", "", ""));
   submit(id, kSubmittedAt + 60, [](store::Profile& profile) {
@@ -222,7 +218,7 @@ TEST_F(ReviewServiceTest, ResubmissionMarksFieldsChangedSinceApproval) {
   EXPECT_EQ(entry.approved_values.at("destination_code"), "440304");
 }
 
-TEST_F(ReviewServiceTest, UnchangedResubmissionHasNoChangedFields) {
+TEST_P(ReviewServiceTest, UnchangedResubmissionHasNoChangedFields) {
   const std::int64_t id = resident_submission();
   ASSERT_TRUE(service_->decide(reviewer_, id, "approve", "", ""));
   submit(id, kSubmittedAt + 60);
@@ -231,7 +227,7 @@ TEST_F(ReviewServiceTest, UnchangedResubmissionHasNoChangedFields) {
   EXPECT_TRUE(entry.changed_fields.empty());
 }
 
-TEST_F(ReviewServiceTest, ApprovalStoresTheSnapshotAndAnAuditEntry) {
+TEST_P(ReviewServiceTest, ApprovalStoresTheSnapshotAndAnAuditEntry) {
   const std::int64_t id = resident_submission();
   const auto decided = service_->decide(reviewer_, id, "approve", "", "checked by phone");
   ASSERT_TRUE(decided) << decided.error().code;
@@ -261,7 +257,7 @@ TEST_F(ReviewServiceTest, ApprovalStoresTheSnapshotAndAnAuditEntry) {
   EXPECT_EQ(after["note"], "checked by phone");
 }
 
-TEST_F(ReviewServiceTest, AuditEntryCarriesOnlyTheMaskedNumber) {
+TEST_P(ReviewServiceTest, AuditEntryCarriesOnlyTheMaskedNumber) {
   const std::int64_t id = resident_submission();
   ASSERT_TRUE(service_->decide(reviewer_, id, "reject", "document_mismatch", ""));
   const auto audit = store_->list_audit(store::AuditFilter{});
@@ -271,7 +267,7 @@ TEST_F(ReviewServiceTest, AuditEntryCarriesOnlyTheMaskedNumber) {
   EXPECT_EQ(nlohmann::json::parse(audit[0].before_json)["id_number_masked"], domain::mask_id_number(kResidentId));
 }
 
-TEST_F(ReviewServiceTest, RejectionRecordsEachReasonFromTheList) {
+TEST_P(ReviewServiceTest, RejectionRecordsEachReasonFromTheList) {
   int number = 0;
   for (std::string_view reason : kRejectReasons) {
     const std::int64_t id = add_account("home_return_permit", "H1000000" + std::to_string(++number));
@@ -294,7 +290,7 @@ TEST_F(ReviewServiceTest, RejectionRecordsEachReasonFromTheList) {
   }
 }
 
-TEST_F(ReviewServiceTest, RejectionKeepsTheLastApprovedSnapshot) {
+TEST_P(ReviewServiceTest, RejectionKeepsTheLastApprovedSnapshot) {
   const std::int64_t id = resident_submission();
   ASSERT_TRUE(service_->decide(reviewer_, id, "approve", "", ""));
   const std::string approved = store_->find_profile(id)->approved_json;
@@ -303,7 +299,7 @@ TEST_F(ReviewServiceTest, RejectionKeepsTheLastApprovedSnapshot) {
   EXPECT_EQ(store_->find_profile(id)->approved_json, approved);
 }
 
-TEST_F(ReviewServiceTest, InvalidDecisionsChangeNothing) {
+TEST_P(ReviewServiceTest, InvalidDecisionsChangeNothing) {
   const std::int64_t id = resident_submission();
   struct Case {
     const char* decision;
@@ -335,7 +331,7 @@ TEST_F(ReviewServiceTest, InvalidDecisionsChangeNothing) {
   expect_unchanged(id);
 }
 
-TEST_F(ReviewServiceTest, NoteOfTheMaximumLengthIsAccepted) {
+TEST_P(ReviewServiceTest, NoteOfTheMaximumLengthIsAccepted) {
   const std::int64_t id = resident_submission();
   std::string note;
   for (std::size_t i = 0; i < kReviewNoteMaxCodePoints; ++i) note += "字";
@@ -344,14 +340,14 @@ TEST_F(ReviewServiceTest, NoteOfTheMaximumLengthIsAccepted) {
   EXPECT_EQ(store_->find_profile(id)->reject_note, note);
 }
 
-TEST_F(ReviewServiceTest, UnknownAccountIsNotFound) {
+TEST_P(ReviewServiceTest, UnknownAccountIsNotFound) {
   const auto decided = service_->decide(reviewer_, 9999, "approve", "", "");
   ASSERT_FALSE(decided);
   EXPECT_EQ(decided.error().code, "review.not_found");
   EXPECT_EQ(decided.error().kind, ErrorKind::not_found);
 }
 
-TEST_F(ReviewServiceTest, DraftIsNotPending) {
+TEST_P(ReviewServiceTest, DraftIsNotPending) {
   const std::int64_t id = add_account("home_return_permit", "H12345678");
   submit(id, kSubmittedAt, [](store::Profile& profile) { profile.status = "draft"; });
   const auto decided = service_->decide(reviewer_, id, "approve", "", "");
@@ -360,7 +356,7 @@ TEST_F(ReviewServiceTest, DraftIsNotPending) {
   EXPECT_EQ(decided.error().kind, ErrorKind::conflict);
 }
 
-TEST_F(ReviewServiceTest, SecondDecisionIsNotPending) {
+TEST_P(ReviewServiceTest, SecondDecisionIsNotPending) {
   const std::int64_t id = resident_submission();
   ASSERT_TRUE(service_->decide(reviewer_, id, "approve", "", ""));
   const auto second = service_->decide(second_reviewer_, id, "reject", "other", "late");
@@ -370,7 +366,7 @@ TEST_F(ReviewServiceTest, SecondDecisionIsNotPending) {
   EXPECT_EQ(store_->list_audit(store::AuditFilter{}).size(), 1u);
 }
 
-TEST_F(ReviewServiceTest, StaleVersionIsNotPending) {
+TEST_P(ReviewServiceTest, StaleVersionIsNotPending) {
   const std::int64_t id = resident_submission();
   const std::int64_t seen = store_->find_profile(id)->version;
   // The traveller saves again while the reviewer looks at the old version.
@@ -385,7 +381,7 @@ TEST_F(ReviewServiceTest, StaleVersionIsNotPending) {
   EXPECT_TRUE(current);
 }
 
-TEST_F(ReviewServiceTest, ConcurrentDecisionsHaveOneWinner) {
+TEST_P(ReviewServiceTest, ConcurrentDecisionsHaveOneWinner) {
   const std::int64_t id = resident_submission();
   std::atomic<int> decided{0};
   std::atomic<int> not_pending{0};
@@ -413,6 +409,9 @@ TEST(ReviewDecision, ParsesOnlyTheTwoNames) {
   EXPECT_FALSE(parse_review_decision("Approve").has_value());
   EXPECT_FALSE(parse_review_decision("").has_value());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReviewServiceTest, store::backends::kAllBackends,
+                         store::backends::backend_name);
 
 }  // namespace
 }  // namespace yizhan::service
