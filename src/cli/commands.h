@@ -20,5 +20,6 @@ void add_staff_command(CLI::App& cli);
 void add_demo_data_command(CLI::App& cli);
 void add_verify_slip_command(CLI::App& cli);
 void add_close_day_command(CLI::App& cli);
+void add_backup_command(CLI::App& cli);
 
 }  // namespace yizhan::cli

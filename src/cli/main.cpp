@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   yizhan::cli::add_demo_data_command(cli);
   yizhan::cli::add_verify_slip_command(cli);
   yizhan::cli::add_close_day_command(cli);
+  yizhan::cli::add_backup_command(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

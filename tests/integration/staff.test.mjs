@@ -3,11 +3,11 @@
 // traveller sessions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startServer, Client, runCli, assertApiError, catalog, countRows, uniqueHomeReturnPermit,
+  startServer, createDatabase, isPostgresUrl, Client, runCli, assertApiError, catalog, countRows,
+  uniqueHomeReturnPermit,
 } from '../support/server.mjs';
 
 const lockoutFailures = 3;
@@ -241,22 +241,21 @@ test('staff logout ends the staff session', async () => {
   assertApiError(await replay.request('GET', '/api/v1/staff/me'), { status: 401, code: 'auth.required' });
 });
 
-test('migrate on a fresh path prints the schema version and is idempotent', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'yizhan-migrate-'));
+test('migrate on a fresh database prints the schema version and is idempotent', () => {
+  const database = createDatabase();
   try {
-    const db = join(directory, 'fresh.sqlite');
-    const first = runCli(['migrate', '--db', db]);
+    const first = runCli(['migrate', '--db', database.url]);
     assert.equal(first.status, 0, first.stderr);
     const match = /schema version (\d+)/.exec(first.stdout);
     assert.ok(match, `stdout names the version: ${first.stdout}`);
-    assert.ok(existsSync(db), 'the database file exists');
+    if (!isPostgresUrl(database.url)) assert.ok(existsSync(database.url), 'the database file exists');
     assert.ok(!first.stdout.includes('up to date'), 'the first run did work');
 
-    const second = runCli(['migrate', '--db', db]);
+    const second = runCli(['migrate', '--db', database.url]);
     assert.equal(second.status, 0, second.stderr);
     assert.equal(second.stdout.trim(), `schema version ${match[1]} (up to date)`);
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    database.drop();
   }
 });
 

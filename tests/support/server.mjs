@@ -1,6 +1,12 @@
-// Starts the real yizhan binary on a free loopback port with a temporary
-// SQLite file, and offers a small HTTP client with a cookie jar.
+// Starts the real yizhan binary on a free loopback port with a database of
+// its own, and offers a small HTTP client with a cookie jar.
+//
+// The database is a temporary SQLite file, or, when the environment variable
+// YIZHAN_TEST_POSTGRES_URL names a PostgreSQL maintenance database (e.g.
+// postgresql://postgres@127.0.0.1:55432/yizhan from scripts/pg-cluster.sh),
+// a fresh PostgreSQL database created on that cluster for each server.
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
@@ -17,6 +23,8 @@ const testDefaults = {
   login_rate_per_minute: 10000,
   register_rate_per_minute: 10000,
   captcha_rate_per_minute: 10000,
+  booking_rate_per_minute: 10000,
+  booking_account_rate_per_minute: 10000,
 };
 
 export async function freePort() {
@@ -40,13 +48,69 @@ export function runCli(args, input = '') {
   }
 }
 
+// The PostgreSQL maintenance database URL the suite runs against, or '' for
+// SQLite.
+export const postgresUrl = process.env.YIZHAN_TEST_POSTGRES_URL || '';
+
+// Whether `database` (a --db value) names a PostgreSQL database.
+export function isPostgresUrl(database) {
+  return /^postgres(ql)?:\/\//.test(database);
+}
+
+// Run `sql` through psql on the database at `url`; returns psql's output.
+function psql(url, sql, extraArgs = []) {
+  return execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...extraArgs, '-d', url, '-c', sql],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+let databaseSequence = 0;
+
+// Create an empty database for a server: a new database on the PostgreSQL
+// cluster of `maintenanceUrl` (default: YIZHAN_TEST_POSTGRES_URL), or a
+// SQLite path in a new temporary directory when neither is set. Returns
+// { url, drop() }; `url` is what `--db` takes.
+export function createDatabase(maintenanceUrl = postgresUrl) {
+  if (!maintenanceUrl) {
+    const directory = mkdtempSync(join(tmpdir(), 'yizhan-db-'));
+    return {
+      url: join(directory, 'yizhan.sqlite'),
+      drop() { rmSync(directory, { recursive: true, force: true }); },
+    };
+  }
+  databaseSequence += 1;
+  // Lower case and digits only, so the name needs no quoting.
+  const name = `yizhan_test_${process.pid}_${databaseSequence}_${randomBytes(3).toString('hex')}`;
+  psql(maintenanceUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(maintenanceUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop() {
+      // FORCE ends connections a killed server may have left behind.
+      psql(maintenanceUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
 // `settings` are config file keys (see src/service/config.h). The server
-// runs with --test-mode unless `options.testMode` is false.
-export async function startServer(settings = {}, { testMode = true } = {}) {
+// runs with --test-mode unless `options.testMode` is false. It gets a
+// database of its own, dropped by stop(), unless `options.database` names
+// an existing one (a SQLite path or a postgresql:// URL). stop() leaves
+// such a database alone, so several servers can share it.
+// The returned `dbPath` is the --db value, a file path or a URL.
+export async function startServer(settings = {}, { testMode = true, database } = {}) {
   const directory = mkdtempSync(join(tmpdir(), 'yizhan-test-'));
-  const dbPath = join(directory, 'yizhan.sqlite');
+  const owned = database === undefined
+    ? (postgresUrl ? createDatabase(postgresUrl) : { url: join(directory, 'yizhan.sqlite'), drop() {} })
+    : undefined;
+  const dbPath = owned ? owned.url : database;
   const configPath = join(directory, 'yizhan.conf');
   const merged = { ...testDefaults, ...settings };
+  // Slip keys default to the SQLite file's directory. A URL has no
+  // directory, so the keys go to the server's temporary directory instead.
+  if (isPostgresUrl(dbPath) && merged.slip_key_dir === undefined) {
+    merged.slip_key_dir = join(directory, 'slip-keys');
+  }
   writeFileSync(configPath, Object.entries(merged).map(([key, value]) => `${key} = ${value}`).join('\n') + '\n');
 
   const port = await freePort();
@@ -57,6 +121,11 @@ export async function startServer(settings = {}, { testMode = true } = {}) {
   child.stdout.on('data', (chunk) => { logs += chunk; });
   child.stderr.on('data', (chunk) => { logs += chunk; });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+  const cleanUp = () => {
+    rmSync(directory, { recursive: true, force: true });
+    owned?.drop();
+  };
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15000;
@@ -69,6 +138,8 @@ export async function startServer(settings = {}, { testMode = true } = {}) {
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
+      await exited;
+      cleanUp();
       throw new Error(`yizhan did not start (exit ${child.exitCode}):\n${logs}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -81,13 +152,23 @@ export async function startServer(settings = {}, { testMode = true } = {}) {
     directory,
     child,
     logs: () => logs,
+    // The server writes its log out once a second (at once for warnings):
+    // wait until `pattern` appears, then return everything logged so far.
+    async waitForLogs(pattern, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(logs)) {
+        assert.ok(Date.now() < deadline, `the server did not log ${pattern} within ${timeoutMs} ms:\n${logs.slice(-2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return logs;
+    },
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(directory, { recursive: true, force: true });
+      cleanUp();
     },
   };
 }
@@ -214,12 +295,33 @@ export function rawRequest(port, data, { timeoutMs = 5000 } = {}) {
   });
 }
 
-// Run one SQL statement on a test server's SQLite file with the sqlite3
-// shell (Debian package sqlite3) and return the rows as objects. Reading
-// while the server runs is safe because the store uses WAL.
+// Run one SQL statement on a test server's database and return the rows as
+// objects, numbers as numbers and NULL as null. A SQLite file goes through
+// the sqlite3 shell (Debian package sqlite3); reading while the server runs
+// is safe because the store uses WAL. A postgresql:// URL goes through psql,
+// which turns each row of a SELECT or WITH query into JSON; other statements
+// return []. Write `sql` in the dialect both backends share.
 export function queryDatabase(dbPath, sql) {
-  const output = execFileSync('sqlite3', ['-json', dbPath, sql], { encoding: 'utf8' });
-  return output.trim() === '' ? [] : JSON.parse(output);
+  if (!isPostgresUrl(dbPath)) {
+    const output = execFileSync('sqlite3', ['-json', dbPath, sql], { encoding: 'utf8' });
+    return output.trim() === '' ? [] : JSON.parse(output);
+  }
+  const statement = sql.trim().replace(/;$/, '');
+  if (!/^(select|with)\b/i.test(statement)) {
+    psql(dbPath, statement);
+    return [];
+  }
+  // One JSON object per line; a subquery scan keeps the rows in the order
+  // the inner ORDER BY gave them.
+  const output = psql(dbPath, `SELECT row_to_json(result) FROM (${statement}) AS result`, ['-A', '-t']);
+  return output.split('\n').filter((line) => line !== '').map((line) => sqliteShaped(JSON.parse(line)));
+}
+
+// SQLite has no boolean type and the sqlite3 shell prints 1 and 0, so a
+// PostgreSQL BOOLEAN becomes 1 or 0 as well.
+function sqliteShaped(row) {
+  return Object.fromEntries(Object.entries(row)
+    .map(([key, value]) => [key, typeof value === 'boolean' ? Number(value) : value]));
 }
 
 // Count the rows of `table` in a test server's database.
