@@ -1,9 +1,14 @@
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/log_sink.h"
 #include "service/crypto.h"
 #include "service/no_show_service.h"
 #include "web/app.h"
@@ -44,6 +49,16 @@ web::tcp::endpoint parse_listen(const std::string& text) {
   return web::tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
+// Every keep-alive connection is a file descriptor, and the rush holds tens
+// of thousands; the usual soft limit of 1024 would turn the excess into
+// refused connections. Raise it to what the system allows.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) spdlog::warn("event=open_files_limit_unchanged");
+}
+
 void run_serve(const ServeOptions& options) {
   service::Config config;
   if (!options.config_file.empty()) load_config_file(options.config_file, config);
@@ -53,8 +68,12 @@ void run_serve(const ServeOptions& options) {
   if (!options.log_level.empty()) config.log_level = options.log_level;
   if (options.test_mode) config.test_mode = true;
 
+  auto logger = std::make_shared<spdlog::logger>("yizhan", std::make_shared<BufferedStdoutSink>());
+  spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  spdlog::flush_on(spdlog::level::warn);
+  spdlog::flush_every(std::chrono::seconds(1));
 
   std::vector<web::tcp::endpoint> endpoints;
   for (const auto& listen : config.listen) endpoints.push_back(parse_listen(listen));
@@ -68,6 +87,7 @@ void run_serve(const ServeOptions& options) {
     }
   }
 
+  raise_open_files_limit();
   service::init_crypto();
   auto store = store::open_store(config.db);
   const int version = store->migrate();
@@ -79,18 +99,34 @@ void run_serve(const ServeOptions& options) {
 
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int io_threads = config.io_threads > 0 ? config.io_threads : cores;
-  const int worker_threads = config.worker_threads > 0 ? config.worker_threads : 4 * cores;
+  // Workers mostly wait: for the booking writer's group commit (a bigger
+  // pool lets bigger batches form) or for a password hashing slot (limited
+  // to one per core in service/crypto.cpp), so there are many.
+  const int worker_threads = config.worker_threads > 0 ? config.worker_threads : 16 * cores;
   web::ServerLimits limits;
   limits.read_timeout_seconds = config.read_timeout_seconds;
   limits.write_timeout_seconds = config.write_timeout_seconds;
   limits.body_limit_bytes = config.body_limit_bytes;
+  limits.max_waiting_requests = static_cast<std::size_t>(config.max_waiting_requests);
 
+  // Cheap requests are answered on the network threads when the store
+  // reads locally (SQLite: microseconds, never blocked by a writer in WAL
+  // mode). A PostgreSQL read is a network round trip, which would stall
+  // every connection of that thread, so there every request goes to a worker.
+  web::QuickHandler quick_handler;
+  app.set_network_first(!store::is_postgresql_url(config.db));
+  if (!store::is_postgresql_url(config.db)) {
+    quick_handler = [&app](web::Request& request, const std::string& client) {
+      return app.handle_quickly(request, client);
+    };
+  }
   web::HttpServer server(
       endpoints, limits, io_threads, worker_threads,
       [&app](web::Request&& request, const std::string& client) { return app.handle(std::move(request), client); },
       [&app](web::http::status status, const std::string& code, const web::Request* headers) {
         return app.read_error(status, code, headers);
-      });
+      },
+      quick_handler, [&app](const web::Request& request) { return app.overloaded(request); });
 
   for (const auto& endpoint : server.bound_endpoints()) {
     const std::string host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
@@ -107,6 +143,7 @@ void run_serve(const ServeOptions& options) {
   }
   server.run();
   if (close_days) close_days->stop();
+  spdlog::default_logger()->flush();
 }
 
 }  // namespace

@@ -58,26 +58,45 @@ void BookingService::invalidate_cache() {
   ++cache_generation_;
 }
 
-std::map<std::string, store::DayTotals> BookingService::cached_totals() {
-  const auto dates = window_dates();
+std::shared_ptr<const BookingService::Totals> BookingService::cached_totals() {
+  const std::string today = format_date(local_now().date);
   const auto now = std::chrono::steady_clock::now();
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mutex_);
-    if (cache_today_ == dates.front() && now - cache_time_ < kCacheLifetime) return cache_;
+    if (cache_ && cache_today_ == today && now - cache_time_ < kCacheLifetime) return cache_;
     generation = cache_generation_;
   }
-  std::map<std::string, store::DayTotals> totals;
-  for (const auto& day : store_.day_totals(dates.front(), dates.back())) totals[day.date] = day;
+  const auto dates = window_dates();
+  auto totals = std::make_shared<Totals>();
+  for (const auto& day : store_.day_totals(dates.front(), dates.back())) (*totals)[day.date] = day;
   std::lock_guard lock(cache_mutex_);
   // A write that invalidated the cache while these totals were read may
   // not be in them; keep them out of the cache then.
   if (generation == cache_generation_) {
     cache_ = totals;
+    ++cache_version_;
     cache_time_ = now;
     cache_today_ = dates.front();
   }
   return totals;
+}
+
+std::size_t BookingService::requests_in_flight() {
+  std::lock_guard lock(in_flight_mutex_);
+  return in_flight_.size();
+}
+
+std::string BookingService::public_view_version() {
+  cached_totals();
+  const auto now = local_now();
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(now.time_of_day).count();
+  std::uint64_t version = 0;
+  {
+    std::lock_guard lock(cache_mutex_);
+    version = cache_version_;
+  }
+  return std::to_string(version) + "/" + format_date(now.date) + "/" + std::to_string(minutes);
 }
 
 bool BookingService::open_now() const { return domain::within_open_hours(local_now(), policy_); }
@@ -98,7 +117,7 @@ std::vector<DayAvailability> BookingService::availability() {
   for (const auto& date : window_dates()) {
     DayAvailability day;
     day.date = date;
-    if (const auto found = totals.find(date); found != totals.end()) {
+    if (const auto found = totals->find(date); found != totals->end()) {
       day.quota = found->second.quota;
       day.booked = found->second.booked;
     }
@@ -175,7 +194,7 @@ Result<std::vector<store::BookingMember>> BookingService::booking_group(const st
 
 Result<BookingConfirmation> BookingService::book(const store::Account& account, const std::string& date_text,
                                                  const std::string& captcha_id, const std::string& captcha_answer,
-                                                 const std::string& idempotency_key) {
+                                                 const std::string& idempotency_key, bool may_wait) {
   // 1. A retry of a request that already booked gets that booking, even if
   //    the retry arrives after closing time or after the date sold out.
   if (idempotency_key.size() > 128) return make_error(ErrorKind::invalid, "booking.idempotency_key_invalid");
@@ -185,7 +204,7 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
     }
   }
 
-  // 2. Checks that need nothing but the clock and the request.
+  // 2. Checks that need nothing but the clock, the request and the account.
   const auto date = parse_date(date_text);
   if (!date) return make_error(ErrorKind::invalid, "booking.date_invalid", "date");
   const auto now = local_now();
@@ -204,28 +223,51 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
     return error;
   }
 
-  // 2. Preconditions read from the store without a lock.
+  if (captcha_answer.empty()) return make_error(ErrorKind::invalid, "captcha.missing", "captcha_answer");
+
+  // 3. A date known to be full is answered at once: under the rush most
+  //    requests end here, and they need neither the store, the captcha nor
+  //    the writer. A date without rooms at all was never opened. Whatever
+  //    else would stop this traveller, a full date is the first answer.
+  {
+    const auto totals = cached_totals();
+    const auto found = totals->find(date_text);
+    if (found == totals->end() || found->second.quota == 0) {
+      return make_error(ErrorKind::conflict, "booking.date_not_open", "date");
+    }
+    if (found->second.booked >= found->second.quota) return make_error(ErrorKind::conflict, "booking.sold_out");
+  }
+
+  if (!may_wait) throw WouldWait{};
+
+  // One request per account past this point; the others are told to wait
+  // for its answer.
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    if (!in_flight_.insert(account.id).second) {
+      Error error = make_error(ErrorKind::rate_limited, "booking.in_flight");
+      error.retry_after_seconds = 1;
+      return error;
+    }
+  }
+  struct Release {
+    BookingService& service;
+    std::int64_t account_id;
+    ~Release() {
+      std::lock_guard lock(service.in_flight_mutex_);
+      service.in_flight_.erase(account_id);
+    }
+  } release{*this, account.id};
+
+  // 4. Preconditions read from the store without a lock.
   const auto profile = store_.find_profile(account.id);
   if (!profile || profile->status != "approved") {
     return make_error(ErrorKind::forbidden, "booking.profile_not_approved");
   }
   auto members = booking_group(account, *profile, *date);
   if (!members) return members.error();
-  if (captcha_answer.empty()) return make_error(ErrorKind::invalid, "captcha.missing", "captcha_answer");
 
-  // 3. A date known to be full is answered at once: under the rush most
-  //    requests end here, and they need neither the captcha nor the writer.
-  //    A date without rooms at all was never opened.
-  {
-    const auto totals = cached_totals();
-    const auto found = totals.find(date_text);
-    if (found == totals.end() || found->second.quota == 0) {
-      return make_error(ErrorKind::conflict, "booking.date_not_open", "date");
-    }
-    if (found->second.booked >= found->second.quota) return make_error(ErrorKind::conflict, "booking.sold_out");
-  }
-
-  // 4. The decision, in the writer's transaction: replay, captcha, one
+  // 5. The decision, in the writer's transaction: replay, captcha, one
   //    active booking per person, a room, a sequence. Committed on return.
   store::BookingAttempt attempt;
   attempt.account_id = account.id;

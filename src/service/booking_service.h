@@ -10,9 +10,11 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "domain/booking_rules.h"
@@ -53,10 +55,15 @@ class BookingService {
   std::vector<DayAvailability> availability();
   Publicity publicity(int past_days);
 
+  // Thrown by book() when `may_wait` is false and the answer needs the
+  // writer's commit: the caller must not wait on its thread and asks again
+  // where it may.
+  struct WouldWait {};
+
   // The whole booking decision for `account`; see the class comment.
   Result<BookingConfirmation> book(const store::Account& account, const std::string& date,
                                    const std::string& captcha_id, const std::string& captcha_answer,
-                                   const std::string& idempotency_key);
+                                   const std::string& idempotency_key, bool may_wait = true);
 
   std::vector<store::Booking> bookings_of(const store::Account& account);
   std::optional<store::Booking> active_booking(std::int64_t account_id);
@@ -70,6 +77,17 @@ class BookingService {
   bool open_now() const;
   const domain::BookingPolicy& policy() const { return policy_; }
 
+  // A value that changes whenever availability() or publicity() may answer
+  // differently: a new snapshot of the counts, or another local minute
+  // (open hours and dates turn over on minutes). Pages and the API cache
+  // what they render under it.
+  std::string public_view_version();
+
+  // For /metrics: attempts in the writer's queue, and accounts with a
+  // booking request past the cheap checks.
+  std::size_t writer_queue_length() { return writer_.queue_length(); }
+  std::size_t requests_in_flight();
+
   // Forget cached counts, e.g. after an operator changed a quota.
   void invalidate_cache();
 
@@ -82,7 +100,9 @@ class BookingService {
                                                           std::chrono::year_month_day date);
   // Totals per window date, at most a second old: the public pages and the
   // sell-out shortcut read them under load without touching the store.
-  std::map<std::string, store::DayTotals> cached_totals();
+  // Shared, not copied: under the rush every request reads them.
+  using Totals = std::map<std::string, store::DayTotals>;
+  std::shared_ptr<const Totals> cached_totals();
 
   store::Store& store_;
   const Clock& clock_;
@@ -92,11 +112,17 @@ class BookingService {
   const bool test_mode_;
   BookingWriter writer_;
 
+  // Accounts whose booking request is past the cheap checks: one at a
+  // time per account, so a script firing many gains nothing.
+  std::mutex in_flight_mutex_;
+  std::unordered_set<std::int64_t> in_flight_;  // guarded by in_flight_mutex_
+
   std::mutex cache_mutex_;
-  std::map<std::string, store::DayTotals> cache_;  // guarded by cache_mutex_
+  std::shared_ptr<const Totals> cache_;  // guarded by cache_mutex_
   std::chrono::steady_clock::time_point cache_time_{};
   std::string cache_today_;
   std::uint64_t cache_generation_ = 0;  // bumped by every invalidation
+  std::uint64_t cache_version_ = 0;     // bumped whenever cache_ is replaced
   std::vector<store::DayTotals> past_cache_;  // guarded by cache_mutex_
   std::string past_cache_key_;
   std::chrono::steady_clock::time_point past_cache_time_{};

@@ -48,4 +48,9 @@ store::BookingOutcome BookingWriter::submit(const store::BookingAttempt& attempt
   return self.outcome;
 }
 
+std::size_t BookingWriter::queue_length() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 }  // namespace yizhan::service

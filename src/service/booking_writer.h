@@ -24,6 +24,8 @@ class BookingWriter {
   // store::StoreError when the batch's transaction failed; then none of the
   // batch's attempts took effect.
   store::BookingOutcome submit(const store::BookingAttempt& attempt);
+  // Attempts waiting or being decided now.
+  std::size_t queue_length();
 
  private:
   struct Waiter {

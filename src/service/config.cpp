@@ -108,6 +108,8 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.read_timeout_seconds = parse_int(key, value, 1, 3600);
   } else if (key == "write_timeout_seconds") {
     config.write_timeout_seconds = parse_int(key, value, 1, 3600);
+  } else if (key == "max_waiting_requests") {
+    config.max_waiting_requests = parse_int(key, value, 1, 1 << 20);
   } else if (key == "body_limit_bytes") {
     config.body_limit_bytes = static_cast<std::uint64_t>(parse_int(key, value, 1024, 64 << 20));
   } else if (key == "session_lifetime_minutes") {
@@ -120,6 +122,10 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.lockout_minutes = parse_int(key, value, 1, kMaxInt);
   } else if (key == "captcha_lifetime_seconds") {
     config.captcha_lifetime_seconds = parse_int(key, value, 10, 3600);
+  } else if (key == "booking_rate_per_minute") {
+    config.booking_rate_per_minute = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "booking_account_rate_per_minute") {
+    config.booking_account_rate_per_minute = parse_int(key, value, 1, kMaxInt);
   } else if (key == "login_rate_per_minute") {
     config.login_rate_per_minute = parse_int(key, value, 1, kMaxInt);
   } else if (key == "register_rate_per_minute") {

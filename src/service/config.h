@@ -32,6 +32,8 @@ struct Config {
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
   std::uint64_t body_limit_bytes = 64 * 1024;
+  // Requests waiting for a worker beyond which new ones get 503 at once.
+  int max_waiting_requests = 4096;
 
   // Sessions and sign-in protection.
   int session_lifetime_minutes = 12 * 60;
@@ -44,6 +46,11 @@ struct Config {
   int login_rate_per_minute = 30;
   int register_rate_per_minute = 10;
   int captcha_rate_per_minute = 60;
+  // Booking requests: per client address (generous, since many travellers
+  // may share one address) and per account (a person books once; a script
+  // retrying in a loop gets 429).
+  int booking_rate_per_minute = 600;
+  int booking_account_rate_per_minute = 20;
 
   // Booking policy. Times are local "HH:MM" in `zone`.
   std::string booking_opens_at = "10:00";

@@ -2,7 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace yizhan::service {
@@ -37,7 +41,50 @@ std::uint64_t random_u64() {
 
 std::uint32_t random_below(std::uint32_t upper_bound) { return randombytes_uniform(upper_bound); }
 
+namespace {
+
+// Argon2id takes 19 MiB and tens of milliseconds of one core per hash. More
+// hashes at once than cores only add memory, so callers beyond that wait
+// here; the worker pool can then be large (for booking requests that wait
+// on the group commit) without a login storm taking gigabytes.
+class HashSlots {
+ public:
+  HashSlots() : free_(std::max(1u, std::thread::hardware_concurrency())) {}
+  void acquire() {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [this] { return free_ > 0; });
+    --free_;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      ++free_;
+    }
+    available_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable available_;
+  unsigned free_;  // guarded by mutex_
+};
+
+HashSlots& hash_slots() {
+  static HashSlots slots;
+  return slots;
+}
+
+struct HashSlot {
+  HashSlot() { hash_slots().acquire(); }
+  ~HashSlot() { hash_slots().release(); }
+  HashSlot(const HashSlot&) = delete;
+  HashSlot& operator=(const HashSlot&) = delete;
+};
+
+}  // namespace
+
 std::string hash_password(std::string_view password, PasswordHashCost cost) {
+  HashSlot slot;
   char encoded[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(encoded, password.data(), password.size(), cost.passes, cost.memory_kib * 1024,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
@@ -48,6 +95,7 @@ std::string hash_password(std::string_view password, PasswordHashCost cost) {
 
 bool verify_password(std::string_view encoded_hash, std::string_view password) {
   const std::string terminated(encoded_hash);
+  HashSlot slot;
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -3,22 +3,19 @@
 #include <cmath>
 
 namespace yizhan::service {
-namespace {
-
-// Above this many tracked keys, buckets that have refilled completely are
-// dropped, so that a scan over many addresses cannot grow memory forever.
-constexpr std::size_t kPruneThreshold = 100'000;
-
-}  // namespace
 
 int RateLimiter::acquire(const std::string& key, int per_minute, std::chrono::steady_clock::time_point now) {
   const double capacity = per_minute;
   const double per_second = per_minute / 60.0;
   std::lock_guard lock(mutex_);
-  if (buckets_.size() > kPruneThreshold) drop_full_buckets(now, per_minute);
+  if (buckets_.size() > prune_threshold_ && now - last_prune_ >= std::chrono::seconds(1)) {
+    drop_full_buckets(now);
+    last_prune_ = now;
+  }
 
-  auto [entry, inserted] = buckets_.try_emplace(key, Bucket{capacity, now});
+  auto [entry, inserted] = buckets_.try_emplace(key, Bucket{capacity, now, per_minute});
   Bucket& bucket = entry->second;
+  bucket.per_minute = per_minute;
   if (!inserted) {
     const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
     bucket.tokens = std::min(capacity, bucket.tokens + elapsed * per_second);
@@ -31,11 +28,11 @@ int RateLimiter::acquire(const std::string& key, int per_minute, std::chrono::st
   return static_cast<int>(std::ceil((1.0 - bucket.tokens) / per_second));
 }
 
-void RateLimiter::drop_full_buckets(std::chrono::steady_clock::time_point now, int per_minute) {
-  const double per_second = per_minute / 60.0;
+void RateLimiter::drop_full_buckets(std::chrono::steady_clock::time_point now) {
   for (auto it = buckets_.begin(); it != buckets_.end();) {
-    const double elapsed = std::chrono::duration<double>(now - it->second.updated).count();
-    if (it->second.tokens + elapsed * per_second >= per_minute) {
+    const Bucket& bucket = it->second;
+    const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
+    if (bucket.tokens + elapsed * bucket.per_minute / 60.0 >= bucket.per_minute) {
       it = buckets_.erase(it);
     } else {
       ++it;

@@ -12,6 +12,12 @@ namespace yizhan::service {
 
 class RateLimiter {
  public:
+  // Above `prune_threshold` tracked keys, buckets that have refilled
+  // completely (each at its own rate) are dropped, at most once a second,
+  // so that a scan over many addresses cannot grow memory forever and a
+  // busy server does not walk every bucket on every request.
+  explicit RateLimiter(std::size_t prune_threshold = 100'000) : prune_threshold_(prune_threshold) {}
+
   // Take one unit from `key`'s bucket, which holds `per_minute` units and
   // refills at that rate. Returns 0 when allowed, otherwise the whole
   // seconds until one unit is available again.
@@ -21,12 +27,15 @@ class RateLimiter {
   struct Bucket {
     double tokens;
     std::chrono::steady_clock::time_point updated;
+    int per_minute;  // the budget this key was last asked with
   };
 
-  void drop_full_buckets(std::chrono::steady_clock::time_point now, int per_minute);
+  void drop_full_buckets(std::chrono::steady_clock::time_point now);
 
+  const std::size_t prune_threshold_;
   std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;  // guarded by mutex_
+  std::chrono::steady_clock::time_point last_prune_{};  // guarded by mutex_
 };
 
 }  // namespace yizhan::service

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 
 #include "domain/text.h"
 #include "service/crypto.h"
@@ -73,6 +75,11 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
       bookings_(store_, clock_, zone_, service::booking_policy(config_), captchas_, config_.test_mode),
       catalogs_(config_.share_dir + "/i18n"),
       templates_(config_.share_dir + "/templates") {
+  metrics_.add_gauge("yizhan_booking_writer_queue", "Booking attempts waiting for or in the writer's transaction.",
+                     [this] { return static_cast<double>(bookings_.writer_queue_length()); });
+  metrics_.add_gauge("yizhan_booking_requests_in_flight",
+                     "Accounts with a booking request past the sold-out check, at most one each.",
+                     [this] { return static_cast<double>(bookings_.requests_in_flight()); });
   register_system_routes(*this);
   register_account_api(*this);
   register_account_pages(*this);
@@ -90,8 +97,8 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
   register_co_resident_routes(*this);
 }
 
-void App::add_route(http::verb method, std::string pattern, Handler handler) {
-  Route route{method, pattern, split_path(pattern), std::move(handler)};
+void App::add_route(http::verb method, std::string pattern, Handler handler, RunOn run_on) {
+  Route route{method, pattern, split_path(pattern), std::move(handler), run_on};
   routes_.push_back(std::move(route));
 }
 
@@ -100,18 +107,45 @@ std::string RequestContext::form_value(const std::string& name) const {
   return found == form.end() ? std::string() : found->second;
 }
 
+namespace {
+
+// Request ids only tie log lines together, so they need to be unique, not
+// secret: a random prefix per process and a counter, without a system call.
+std::string next_request_id() {
+  static const std::string prefix = service::random_token(6);
+  static std::atomic<std::uint64_t> counter{0};
+  return prefix + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+}  // namespace
+
 Response App::handle(Request&& request, const std::string& client_address) {
+  return *handle_on(request, client_address, false);
+}
+
+std::optional<Response> App::handle_quickly(Request& request, const std::string& client_address) {
+  return handle_on(request, client_address, true);
+}
+
+std::optional<Response> App::handle_on(Request& request, const std::string& client_address, bool on_network_thread) {
   const auto started = std::chrono::steady_clock::now();
   RequestContext context;
   context.request = std::move(request);
   context.client_address = client_address;
-  context.request_id = service::random_token(9);
+  context.request_id = next_request_id();
   context.language = config_.default_language;
+  context.on_network_thread = on_network_thread;
 
   std::string route_name = "unmatched";
   Response response;
   try {
     response = dispatch(context, route_name);
+  } catch (const NeedsWorker&) {
+    request = std::move(context.request);
+    return std::nullopt;
+  } catch (const service::BookingService::WouldWait&) {
+    request = std::move(context.request);
+    return std::nullopt;
   } catch (const store::StoreError& error) {
     spdlog::error("event=store_error request_id={} route={} error=\"{}\"", context.request_id, route_name, error.what());
     response = json_error(context, make_error(ErrorKind::unavailable, "service.unavailable"));
@@ -135,7 +169,7 @@ Response App::handle(Request&& request, const std::string& client_address) {
 
 Response App::read_error(http::status status, const std::string& code, const Request* headers) {
   RequestContext context;
-  context.request_id = service::random_token(9);
+  context.request_id = next_request_id();
   context.language = config_.default_language;
   if (headers) {
     context.cookies = parse_cookies(to_std((*headers)[http::field::cookie]));
@@ -150,6 +184,24 @@ Response App::read_error(http::status status, const std::string& code, const Req
   response.result(status);
   spdlog::info("event=request_unreadable request_id={} status={} code={}", context.request_id,
                static_cast<int>(status), code);
+  return finish(context, std::move(response));
+}
+
+Response App::overloaded(const Request& request) {
+  RequestContext context;
+  context.request_id = next_request_id();
+  context.cookies = parse_cookies(to_std(request[http::field::cookie]));
+  context.language = negotiate_language(context.cookie(kLanguageCookie),
+                                        to_std(request[http::field::accept_language]), config_.default_language);
+  const std::string_view target(request.target().data(), request.target().size());
+  context.path = std::string(target.substr(0, target.find('?')));
+  context.request.method(request.method());
+  context.request.version(request.version());
+  Error error = make_error(ErrorKind::unavailable, "service.overloaded");
+  error.retry_after_seconds = 2;
+  Response response = json_error(context, error);
+  metrics_.observe_request("overloaded", static_cast<int>(response.result_int()), 0);
+  spdlog::info("event=overloaded request_id={} path={}", context.request_id, context.path);
   return finish(context, std::move(response));
 }
 
@@ -214,6 +266,8 @@ Response App::dispatch(RequestContext& context, std::string& route_name) {
     return json_error(context, make_error(ErrorKind::not_found, "request.not_found"));
   }
   route_name = matched->pattern;
+  context.network_first_route = matched->run_on == RunOn::network_first;
+  if (context.on_network_thread && !context.network_first_route) throw NeedsWorker{};
 
   if (is_write(method)) {
     if (auto error = check_cross_site(context, is_api)) return json_error(context, *error);
@@ -481,6 +535,18 @@ void App::set_language_cookie(RequestContext& context, const std::string& langua
   options.http_only = false;
   context.set_cookies.push_back(format_set_cookie(kLanguageCookie, language, options));
   context.language = language;
+}
+
+std::optional<Error> App::limit_booking(RequestContext& context, std::int64_t account_id) {
+  if (network_first_ && context.network_first_route && !context.on_network_thread) return std::nullopt;
+  if (auto limited = limit_client(context, "booking", config_.booking_rate_per_minute)) return limited;
+  const int wait = rate_limiter_.acquire("booking-account:" + std::to_string(account_id),
+                                         config_.booking_account_rate_per_minute, std::chrono::steady_clock::now());
+  if (wait == 0) return std::nullopt;
+  Error error = make_error(ErrorKind::rate_limited, "request.rate_limited");
+  error.retry_after_seconds = wait;
+  error.params["seconds"] = std::to_string(wait);
+  return error;
 }
 
 std::optional<Error> App::limit_client(RequestContext& context, const std::string& action, int per_minute) {

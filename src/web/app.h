@@ -51,6 +51,9 @@ struct RequestContext {
   std::vector<std::string> set_cookies;  // added to the response
   // The traveller of the session cookie, looked up once per request.
   std::optional<std::optional<store::Account>> account_lookup;
+  // Handled on a network thread (RunOn::network_first): nothing may wait.
+  bool on_network_thread = false;
+  bool network_first_route = false;  // the matched route is RunOn::network_first
 
   std::string cookie(std::string_view name) const;
   // A field of the posted form, or "" when it is absent.
@@ -59,17 +62,32 @@ struct RequestContext {
 
 using Handler = std::function<Response(RequestContext&)>;
 
+// Where a route's handler runs. A network-first handler runs on the
+// connection's network thread and must not wait there for a disk sync, a
+// password hash or a lock held by such work; when it would, it throws
+// NeedsWorker (or the service's WouldWait) before changing anything, and
+// the request is handled again from the start on a worker thread. Routes
+// that everyone hits at the opening are network-first; the rest need not be.
+enum class RunOn { worker, network_first };
+struct NeedsWorker {};
+
 class App {
  public:
   App(service::Config config, store::Store& store, service::Clock& clock,
       service::AdjustableClock* test_clock);
 
   Response handle(Request&& request, const std::string& client_address);
+  // For the network thread: the answer if the route is network-first and
+  // needed no waiting, else nullopt with `request` as it was.
+  std::optional<Response> handle_quickly(Request& request, const std::string& client_address);
   // The answer to a request that could not be read completely; `headers`
   // are its header fields when they were read, else null.
   Response read_error(http::status status, const std::string& code, const Request* headers);
+  // The answer when the server has more waiting requests than it takes:
+  // 503 with Retry-After, as JSON or a page in the reader's language.
+  Response overloaded(const Request& request);
 
-  void add_route(http::verb method, std::string pattern, Handler handler);
+  void add_route(http::verb method, std::string pattern, Handler handler, RunOn run_on = RunOn::worker);
 
   // Shared helpers for handlers.
   Response json(RequestContext& context, http::status status, const nlohmann::json& body);
@@ -93,6 +111,12 @@ class App {
 
   // Rate limit per client address; nullopt when allowed.
   std::optional<Error> limit_client(RequestContext& context, const std::string& action, int per_minute);
+  // Booking requests: the per-address and per-account budgets; nullopt when
+  // allowed. A network-first request handled again on a worker was counted
+  // in its first pass and is not counted twice.
+  std::optional<Error> limit_booking(RequestContext& context, std::int64_t account_id);
+  // Set when the server tries network-first routes on the network threads.
+  void set_network_first(bool enabled) { network_first_ = enabled; }
   // Form posts: the csrf field must equal the browser's csrf cookie.
   bool csrf_ok(RequestContext& context, const std::map<std::string, std::string>& form) const;
 
@@ -115,7 +139,10 @@ class App {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    RunOn run_on = RunOn::worker;
   };
+
+  std::optional<Response> handle_on(Request& request, const std::string& client_address, bool on_network_thread);
 
   Response dispatch(RequestContext& context, std::string& route_name);
   Response finish(RequestContext& context, Response response);
@@ -139,6 +166,7 @@ class App {
   Templates templates_;
   Metrics metrics_;
   std::vector<Route> routes_;
+  bool network_first_ = false;
 };
 
 // Route groups, one file each.

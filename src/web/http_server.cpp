@@ -20,13 +20,16 @@ struct HttpServer::Connection {
 };
 
 HttpServer::HttpServer(std::vector<tcp::endpoint> endpoints, ServerLimits limits, int io_threads,
-                       int worker_threads, RequestHandler handler, ReadErrorHandler read_error_handler)
+                       int worker_threads, RequestHandler handler, ReadErrorHandler read_error_handler,
+                       QuickHandler quick_handler, OverloadHandler overload_handler)
     : workers_(static_cast<std::size_t>(worker_threads)),
       signals_(io_context_, SIGINT, SIGTERM),
       limits_(limits),
       io_threads_(io_threads),
       handler_(std::move(handler)),
-      read_error_handler_(std::move(read_error_handler)) {
+      read_error_handler_(std::move(read_error_handler)),
+      quick_handler_(std::move(quick_handler)),
+      overload_handler_(std::move(overload_handler)) {
   for (const auto& endpoint : endpoints) {
     auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io_context_));
     acceptor->open(endpoint.protocol());
@@ -154,13 +157,26 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
     } else {
       Request request = parser.release();
       keep_alive = request.keep_alive();
-      const auto worker = workers_.get_executor();
-      response = co_await asio::co_spawn(
-          worker,
-          [this, &request, &client_address]() -> asio::awaitable<Response> {
-            co_return handler_(std::move(request), client_address);
-          },
-          asio::use_awaitable);
+      std::optional<Response> quick;
+      if (quick_handler_) quick = quick_handler_(request, client_address);
+      if (quick) {
+        response = std::move(*quick);
+      } else if (overload_handler_ && waiting_requests_.load() >= limits_.max_waiting_requests) {
+        response = overload_handler_(request);
+      } else {
+        ++waiting_requests_;
+        struct Done {
+          std::atomic<std::size_t>& count;
+          ~Done() { --count; }
+        } done{waiting_requests_};
+        const auto worker = workers_.get_executor();
+        response = co_await asio::co_spawn(
+            worker,
+            [this, &request, &client_address]() -> asio::awaitable<Response> {
+              co_return handler_(std::move(request), client_address);
+            },
+            asio::use_awaitable);
+      }
     }
 
     response.keep_alive(keep_alive && !stopping_);

@@ -18,9 +18,29 @@ void Metrics::observe_request(const std::string& route, int status, double secon
   histogram.sum += seconds;
 }
 
-std::string Metrics::render_prometheus() const {
+void Metrics::count_booking(const std::string& outcome) {
   std::lock_guard lock(mutex_);
+  ++bookings_[outcome];
+}
+
+void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
+  gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(read)});
+}
+
+std::string Metrics::render_prometheus() const {
   std::ostringstream out;
+  // Gauges first and outside the lock: reading one may take other locks.
+  for (const auto& gauge : gauges_) {
+    out << "# HELP " << gauge.name << " " << gauge.help << "\n# TYPE " << gauge.name << " gauge\n"
+        << gauge.name << " " << gauge.read() << "\n";
+  }
+  std::lock_guard lock(mutex_);
+  out << "# HELP yizhan_bookings_total Answers to booking requests: confirmed, replayed, or the code that refused "
+         "them.\n"
+      << "# TYPE yizhan_bookings_total counter\n";
+  for (const auto& [outcome, count] : bookings_) {
+    out << "yizhan_bookings_total{outcome=\"" << outcome << "\"} " << count << "\n";
+  }
   out << "# HELP yizhan_http_requests_total HTTP requests answered, by route and status.\n"
       << "# TYPE yizhan_http_requests_total counter\n";
   for (const auto& [key, count] : requests_) {

@@ -1,12 +1,15 @@
-// Metrics: request counts by route and status and a latency histogram,
-// rendered in the Prometheus text format for GET /metrics. Thread-safe.
+// Metrics: request counts by route and status, a latency histogram, booking
+// outcomes and gauges read when scraped, rendered in the Prometheus text
+// format for GET /metrics. Thread-safe.
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace yizhan::web {
 
@@ -15,6 +18,12 @@ class Metrics {
   // `route` is the route pattern (e.g. /api/v1/bookings/{booking_number}),
   // never the raw path, so that the label set stays bounded.
   void observe_request(const std::string& route, int status, double seconds);
+  // One answer to a booking request: "confirmed", "replayed" or the error
+  // code that refused it (e.g. booking.sold_out), a bounded set.
+  void count_booking(const std::string& outcome);
+  // A value read at every scrape, e.g. the booking writer's queue length.
+  // `name` is the full metric name; register before serving.
+  void add_gauge(std::string name, std::string help, std::function<double()> read);
   std::string render_prometheus() const;
 
  private:
@@ -29,6 +38,13 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // guarded by mutex_
   std::map<std::string, Histogram> latency_;                       // guarded by mutex_
+  std::map<std::string, std::uint64_t> bookings_;                  // guarded by mutex_
+  struct Gauge {
+    std::string name;
+    std::string help;
+    std::function<double()> read;
+  };
+  std::vector<Gauge> gauges_;  // fixed once serving
 };
 
 }  // namespace yizhan::web

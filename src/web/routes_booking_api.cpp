@@ -1,5 +1,8 @@
 // JSON API of the booking engine: availability, booking, the traveller's
 // bookings, cancelling, and the public totals.
+#include <memory>
+#include <mutex>
+
 #include "domain/id_document.h"
 #include "web/app.h"
 #include "web/booking_views.h"
@@ -29,37 +32,89 @@ nlohmann::json booking_json(App& app, RequestContext& context, const store::Book
   };
 }
 
-void register_booking_api(App& app) {
-  app.add_route(http::verb::get, "/api/v1/availability", [&app](RequestContext& context) {
-    nlohmann::json days = nlohmann::json::array();
-    for (const auto& day : app.bookings().availability()) days.push_back(day_json(day));
-    Response response = app.json(context, http::status::ok, days);
-    // Everyone refreshes this page before the opening; a second of caching
-    // lets proxies and browsers absorb most of that.
-    response.set(http::field::cache_control, "public, max-age=1");
-    return response;
-  });
+namespace {
 
-  app.add_route(http::verb::get, "/api/v1/publicity", [&app](RequestContext& context) {
-    const auto publicity = app.bookings().publicity(14);
-    nlohmann::json body = {{"open_dates", nlohmann::json::array()}, {"past_days", nlohmann::json::array()},
-                           {"open_now", app.bookings().open_now()}, {"next_opening", app.bookings().next_opening()}};
-    for (const auto& day : publicity.open_dates) body["open_dates"].push_back(day_json(day));
-    for (const auto& day : publicity.past_days) {
-      body["past_days"].push_back({{"date", day.date},
-                                   {"quota", day.quota},
-                                   {"booked", day.booked},
-                                   {"entered", day.entered},
-                                   {"no_show", day.no_show}});
+// The last body a public read rendered and the version of the counts it
+// shows (BookingService::public_view_version). Everyone refreshes these
+// before the opening; building the JSON once per snapshot instead of once
+// per request keeps that storm cheap. Thread-safe.
+class PublicBodyCache {
+ public:
+  template <typename Render>
+  std::string get(const std::string& version, Render render) {
+    {
+      std::lock_guard lock(mutex_);
+      if (version == version_) return body_;
     }
-    Response response = app.json(context, http::status::ok, body);
-    response.set(http::field::cache_control, "public, max-age=1");
-    return response;
-  });
+    std::string body = render();
+    std::lock_guard lock(mutex_);
+    version_ = version;
+    body_ = body;
+    return body;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string version_;  // guarded by mutex_
+  std::string body_;     // guarded by mutex_
+};
+
+Response public_json(std::string body) {
+  Response response{http::status::ok, 11};
+  response.set(http::field::content_type, "application/json; charset=utf-8");
+  response.body() = std::move(body);
+  // A second of caching lets proxies and browsers absorb part of the storm.
+  response.set(http::field::cache_control, "public, max-age=1");
+  return response;
+}
+
+}  // namespace
+
+void count_booking(App& app, const Result<service::BookingConfirmation>& booked) {
+  if (!booked) {
+    app.metrics().count_booking(booked.error().code);
+  } else {
+    app.metrics().count_booking(booked.value().replayed ? "replayed" : "confirmed");
+  }
+}
+
+void register_booking_api(App& app) {
+  auto availability_cache = std::make_shared<PublicBodyCache>();
+  app.add_route(http::verb::get, "/api/v1/availability", [&app, availability_cache](RequestContext&) {
+    return public_json(availability_cache->get(app.bookings().public_view_version(), [&app] {
+      nlohmann::json days = nlohmann::json::array();
+      for (const auto& day : app.bookings().availability()) days.push_back(day_json(day));
+      return days.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }));
+  }, RunOn::network_first);
+
+  auto publicity_cache = std::make_shared<PublicBodyCache>();
+  app.add_route(http::verb::get, "/api/v1/publicity", [&app, publicity_cache](RequestContext&) {
+    return public_json(publicity_cache->get(app.bookings().public_view_version(), [&app] {
+      const auto publicity = app.bookings().publicity(14);
+      nlohmann::json body = {{"open_dates", nlohmann::json::array()},
+                             {"past_days", nlohmann::json::array()},
+                             {"open_now", app.bookings().open_now()},
+                             {"next_opening", app.bookings().next_opening()}};
+      for (const auto& day : publicity.open_dates) body["open_dates"].push_back(day_json(day));
+      for (const auto& day : publicity.past_days) {
+        body["past_days"].push_back({{"date", day.date},
+                                     {"quota", day.quota},
+                                     {"booked", day.booked},
+                                     {"entered", day.entered},
+                                     {"no_show", day.no_show}});
+      }
+      return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }));
+  }, RunOn::network_first);
 
   app.add_route(http::verb::post, "/api/v1/bookings", [&app](RequestContext& context) {
     const auto account = app.current_account(context);
     if (!account) return app.json_error(context, make_error(ErrorKind::unauthenticated, "auth.required"));
+    if (auto limited = app.limit_booking(context, account->id)) {
+      app.metrics().count_booking(limited->code);
+      return app.json_error(context, *limited);
+    }
     auto body = read_json_object(context.request.body(), {{"date", JsonType::string, true},
                                                           {"captcha_id", JsonType::string, true},
                                                           {"captcha_answer", JsonType::string, true}});
@@ -67,12 +122,14 @@ void register_booking_api(App& app) {
     const std::string key(to_std(context.request["Idempotency-Key"]));
     auto booked = app.bookings().book(*account, string_member(body.value(), "date"),
                                       string_member(body.value(), "captcha_id"),
-                                      string_member(body.value(), "captcha_answer"), key);
+                                      string_member(body.value(), "captcha_answer"), key,
+                                      !context.on_network_thread);
+    count_booking(app, booked);
     if (!booked) return app.json_error(context, booked.error());
     auto json = booking_json(app, context, booked.value().booking);
     json["replayed"] = booked.value().replayed;
     return app.json(context, booked.value().replayed ? http::status::ok : http::status::created, json);
-  });
+  }, RunOn::network_first);
 
   app.add_route(http::verb::get, "/api/v1/me/bookings", [&app](RequestContext& context) {
     const auto account = app.current_account(context);

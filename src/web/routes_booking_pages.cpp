@@ -11,6 +11,7 @@
 #include "domain/id_document.h"
 #include "service/crypto.h"
 #include "web/app.h"
+#include "web/booking_views.h"
 
 namespace yizhan::web {
 namespace {
@@ -401,8 +402,15 @@ void register_booking_pages(App& app) {
     if (!account) return app.redirect(context, "/login");
     const std::string& date = context.params["date"];
     if (!service::parse_date(date)) return app.json_error(context, make_error(ErrorKind::not_found, "request.not_found"));
+    if (auto limited = app.limit_booking(context, account->id)) {
+      app.metrics().count_booking(limited->code);
+      const auto day = window_day(app, date);
+      if (!day) return app.json_error(context, *limited);
+      return render_confirm(app, context, *account, *day, *limited);
+    }
     auto booked = app.bookings().book(*account, date, context.form_value("captcha_id"),
                                       context.form_value("captcha_answer"), context.form_value("idempotency_key"));
+    count_booking(app, booked);
     if (booked) return app.redirect(context, "/bookings/" + booked.value().booking.booking_number + "?new=1");
 
     // The date may have left the window since the form was shown.

@@ -275,7 +275,7 @@ test('server logs contain no passwords or session tokens', async () => {
   await client.login(credentials);
   await new Client(server.url).login({ ...credentials, password: 'Leaked2026xyz' });
   const token = client.cookies.get('yz_session');
-  const logs = server.logs();
+  const logs = await server.waitForLogs(/route=\/api\/v1\/session status=401/);
   assert.ok(logs.length > 0, 'the server logs requests');
   assert.ok(!logs.includes(credentials.password), 'the account password is not logged');
   assert.ok(!logs.includes('Leaked2026xyz'), 'a wrong password is not logged');

@@ -416,7 +416,7 @@ test('server closes past days after 00:05', async () => {
     assert.equal(status(), 'no_show', 'closed by the server shortly after 00:05');
     const closed = queryDatabase(job.dbPath, `SELECT no_shows FROM closed_days WHERE date = '${day}'`);
     assert.deepEqual(closed, [{ no_shows: 1 }]);
-    assert.match(job.logs(), /event=day_closed date=\S+ no_shows=1 bans=0 by=system:scheduler/);
+    assert.match(await job.waitForLogs(/event=day_closed/), /event=day_closed date=\S+ no_shows=1 bans=0 by=system:scheduler/);
   } finally {
     await job.stop();
   }

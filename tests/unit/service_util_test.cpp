@@ -55,6 +55,30 @@ TEST(RateLimiter, AllowsTheBudgetThenAsksToWait) {
   EXPECT_EQ(limiter.acquire("login:1.2.3.4", 3, start + seconds(20)), 0) << "one unit refills in 20 s";
 }
 
+TEST(RateLimiter, PruningKeepsEachBucketAtItsOwnRate) {
+  // Pruning starts above two keys here. An address bucket of 600 a minute
+  // with 30 used is not full, and must survive a prune run by a caller
+  // with another rate (20 a minute), or its budget would be refilled.
+  RateLimiter limiter(2);
+  const auto start = steady_clock::now();
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(limiter.acquire("booking:1.2.3.4", 600, start), 0) << i;
+  for (int account = 0; account < 3; ++account) {
+    limiter.acquire("booking-account:" + std::to_string(account), 20, start);
+  }
+  for (int i = 0; i < 570; ++i) ASSERT_EQ(limiter.acquire("booking:1.2.3.4", 600, start), 0) << i;
+  EXPECT_GT(limiter.acquire("booking:1.2.3.4", 600, start), 0) << "the 30 used were not given back by pruning";
+}
+
+TEST(RateLimiter, PruningDropsOnlyRefilledBuckets) {
+  RateLimiter limiter(2);
+  const auto start = steady_clock::now();
+  EXPECT_EQ(limiter.acquire("login:a", 1, start), 0);
+  EXPECT_EQ(limiter.acquire("login:b", 1, start), 0);
+  EXPECT_EQ(limiter.acquire("login:c", 1, start), 0);
+  EXPECT_GT(limiter.acquire("login:a", 1, start + seconds(30)), 0) << "half refilled, still limited";
+  EXPECT_EQ(limiter.acquire("login:a", 1, start + seconds(61)), 0) << "refilled after a minute";
+}
+
 TEST(ConfigFile, AppliesKeysAndReplacesDefaultListen) {
   const auto path = std::filesystem::temp_directory_path() / "yizhan-config-test.conf";
   std::ofstream(path) << "# comment\nlisten = 127.0.0.1:9000\nlisten = [::1]:9000\nlockout_failures = 3 # inline\n"
