@@ -1,5 +1,6 @@
 #include "bench_steps.h"
 
+#include <fstream>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "service/clock.h"
+#include "store/store.h"
 
 namespace yizhan::bench {
 
@@ -155,12 +157,43 @@ std::uint64_t count_kind(const LoadReport& report, const std::string& prefix) {
   return total;
 }
 
+void prepare_quota(const std::string& db_path, const std::string& date, int quota) {
+  auto store = store::open_store(db_path);
+  store->migrate();
+  const auto stations = store->list_stations();
+  if (stations.empty()) throw std::runtime_error("the migrated database has no station to give a quota");
+  store::AuditEntry audit;
+  audit.at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  audit.staff_username = "benchmark";
+  audit.action = "quota.set";
+  audit.target_type = "day_quota";
+  audit.target_id = date;
+  if (store->set_quota(date, stations.front().id, quota, audit) != store::QuotaResult::set) {
+    throw std::runtime_error("setting the quota of " + date + " to " + std::to_string(quota) + " failed");
+  }
+}
+
 std::string local_date(const std::string& zone, int offset_days) {
   const service::TimeZone time_zone(zone);
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   const auto today = time_zone.to_local(now).date;
   return service::format_date(std::chrono::year_month_day{std::chrono::sys_days{today} +
                                                           std::chrono::days{offset_days}});
+}
+
+std::string write_server_config(const std::string& directory, const std::string& base_config,
+                                const std::vector<std::string>& rates) {
+  const std::string path = directory + "/yizhan.conf";
+  std::ofstream out(path);
+  if (!base_config.empty()) {
+    std::ifstream in(base_config);
+    if (!in) throw std::runtime_error("cannot read the server configuration " + base_config);
+    out << in.rdbuf() << "\n";
+  }
+  for (const auto& rate : rates) out << rate << " = " << kUnlimitedRatePerMinute << "\n";
+  if (!out) throw std::runtime_error("cannot write the server configuration " + path);
+  return path;
 }
 
 }  // namespace yizhan::bench

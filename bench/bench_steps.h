@@ -98,6 +98,20 @@ void print_load_summary(const std::string& label, const LoadReport& report);
 // "409 booking.sold_out").
 std::uint64_t count_kind(const LoadReport& report, const std::string& prefix);
 
+// Migrates the database at `db_path` and sets the quota of `date` at its
+// first station through the store interface, as an operator would.
+void prepare_quota(const std::string& db_path, const std::string& date, int quota);
+
+// A rate per minute no benchmark reaches: every request of one client
+// address (127.0.0.1) and of one account is let through.
+inline constexpr int kUnlimitedRatePerMinute = 1'000'000'000;
+
+// Writes DIRECTORY/yizhan.conf: the lines of the file `base_config` ("" for
+// none), then each of `rates` (config keys) set to kUnlimitedRatePerMinute,
+// which win. Returns its path. Throws std::runtime_error when it cannot.
+std::string write_server_config(const std::string& directory, const std::string& base_config,
+                                const std::vector<std::string>& rates);
+
 // Today's date in `zone` on the system clock, as YYYY-MM-DD, shifted by
 // `offset_days`.
 std::string local_date(const std::string& zone, int offset_days);

@@ -181,6 +181,7 @@ void run_workers(std::vector<std::unique_ptr<LoadClient::Worker>>& workers) {
 struct FireContext {
   const std::vector<std::string_view>& requests;
   std::vector<RequestOutcome>& outcomes;
+  std::vector<std::string>* bodies;  // null unless bodies are kept
   tcp::endpoint endpoint;
   std::chrono::milliseconds request_timeout;
   Clock::time_point started;
@@ -255,6 +256,7 @@ asio::awaitable<void> drive(LoadClient::Connection& connection, const FireContex
     const std::string_view response(connection.received.data(), head.total_bytes);
     const auto head_end = response.find("\r\n\r\n") + 4;
     worker.count(head.status, head.status >= 300 ? error_code_of(response.substr(head_end)) : std::string_view());
+    if (fire.bodies) (*fire.bodies)[i] = response.substr(head_end);
     connection.received.erase(0, head.total_bytes);
     if (head.close) connection.reset();
   }
@@ -305,6 +307,7 @@ void LoadClient::connect() {
 LoadReport LoadClient::fire(const std::vector<std::string_view>& requests) {
   LoadReport report;
   report.outcomes.resize(requests.size());
+  if (options_.keep_bodies) report.bodies.resize(requests.size());
   for (auto& worker : workers_) {
     worker->kinds.clear();
     worker->failure = nullptr;
@@ -313,6 +316,7 @@ LoadReport LoadClient::fire(const std::vector<std::string_view>& requests) {
   const auto started = Clock::now();
   const FireContext context{requests,
                             report.outcomes,
+                            options_.keep_bodies ? &report.bodies : nullptr,
                             tcp::endpoint(asio::ip::address_v4::loopback(), options_.port),
                             options_.request_timeout,
                             started,

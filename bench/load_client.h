@@ -27,6 +27,9 @@ struct LoadOptions {
   // Requests still without a response when this much time has passed
   // since fire() started are abandoned and counted as errors.
   std::chrono::seconds run_limit{300};
+  // Keep every response body in LoadReport::bodies, e.g. to read the
+  // booking numbers of confirmations.
+  bool keep_bodies = false;
 };
 
 // Status 0 marks a request that got no complete response (reset, timeout,
@@ -44,6 +47,9 @@ struct LoadReport {
   // Responses by kind, e.g. "201", "409 booking.sold_out" (the JSON error
   // code, when the body has one) or "transport: timed out".
   std::map<std::string, std::uint64_t> kinds;
+  // With LoadOptions::keep_bodies, one body per request in request order
+  // (empty when there was no response); otherwise empty.
+  std::vector<std::string> bodies;
 };
 
 class LoadClient {

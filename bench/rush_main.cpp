@@ -16,7 +16,6 @@
 
 #include "bench_steps.h"
 #include "service/crypto.h"
-#include "store/store.h"
 #include "traveller_fixture.h"
 
 namespace yizhan::bench {
@@ -94,38 +93,6 @@ StoreCheck check_store(const std::string& db_path, const std::string& date) {
         });
   sqlite3_close(db);
   return check;
-}
-
-// Migrates the database and sets the quota of its first station through
-// the store interface, as an operator would.
-void prepare_quota(const std::string& db_path, const std::string& date, int quota) {
-  auto store = store::open_store(db_path);
-  store->migrate();
-  const auto stations = store->list_stations();
-  if (stations.empty()) throw std::runtime_error("the migrated database has no station to give a quota");
-  store::AuditEntry audit;
-  audit.at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  audit.staff_username = "benchmark";
-  audit.action = "quota.set";
-  audit.target_type = "day_quota";
-  audit.target_id = date;
-  if (store->set_quota(date, stations.front().id, quota, audit) != store::QuotaResult::set) {
-    throw std::runtime_error("setting the quota of " + date + " to " + std::to_string(quota) + " failed");
-  }
-}
-
-std::string booking_request(unsigned short port, const std::string& date, const Traveller& traveller) {
-  const std::string body = "{\"date\":\"" + date + "\",\"captcha_id\":\"" + traveller.captcha_id +
-                           "\",\"captcha_answer\":\"" + traveller.captcha_answer + "\"}";
-  return "POST /api/v1/bookings HTTP/1.1\r\n"
-         "Host: 127.0.0.1:" +
-         std::to_string(port) +
-         "\r\n"
-         "Content-Type: application/json\r\n"
-         "Accept: application/json\r\n"
-         "Cookie: yz_session=" +
-         traveller.session_token + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 // The two phases of a rush: while rooms are left, and the sold-out responses after.
@@ -238,7 +205,10 @@ int run_rush(RushOptions options) {
             << " s=" << fixed(seconds_since(started), 2) << " db=" << db_path << std::endl;
 
   // 2. The server, and every client connection open before the opening.
-  YizhanServer server(options.yizhan_binary, db_path, options.server_log_level, options.server_config,
+  // Every traveller books from 127.0.0.1: lift the per-address budget.
+  const std::string config_path = write_server_config(
+      work.path(), options.server_config, {"booking_rate_per_minute", "booking_account_rate_per_minute"});
+  YizhanServer server(options.yizhan_binary, db_path, options.server_log_level, config_path,
                       work.path() + "/yizhan.log");
   std::cout << "server: pid=" << server.pid() << " port=" << server.port()
             << " started_s=" << fixed(server.start_seconds(), 2) << " log=" << work.path() << "/yizhan.log"

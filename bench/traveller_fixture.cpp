@@ -12,8 +12,8 @@
 namespace yizhan::bench {
 namespace {
 
-// A well-formed Argon2id string that no password matches; the benchmark
-// never signs in.
+// A well-formed Argon2id string that no password matches, for benchmarks
+// that never sign in.
 constexpr const char* kDummyPasswordHash =
     "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2htYXJrc2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 constexpr const char* kCaptchaAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -57,9 +57,7 @@ void run(sqlite3* db, sqlite3_stmt* statement, const char* operation) {
   sqlite3_clear_bindings(statement);
 }
 
-}  // namespace
-
-std::vector<Traveller> insert_travellers(const std::string& db_path, int count, std::int64_t now) {
+Database open_database(const std::string& db_path) {
   sqlite3* raw = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
     Database guard(raw);
@@ -67,6 +65,31 @@ std::vector<Traveller> insert_travellers(const std::string& db_path, int count, 
   }
   Database db(raw);
   sqlite3_busy_timeout(db.get(), 10'000);
+  return db;
+}
+
+void insert_captcha(sqlite3* db, sqlite3_stmt* statement, Traveller& traveller, std::int64_t expires_at) {
+  traveller.captcha_id = service::random_token(16);
+  traveller.captcha_answer.clear();
+  for (int letter = 0; letter < 4; ++letter) traveller.captcha_answer += kCaptchaAlphabet[service::random_below(32)];
+  bind_text(statement, 1, traveller.captcha_id);
+  bind_text(statement, 2, service::CaptchaService::answer_digest_for(traveller.captcha_id, traveller.captcha_answer));
+  sqlite3_bind_int64(statement, 3, expires_at);
+  run(db, statement, "insert captcha");
+}
+
+constexpr const char* kInsertCaptcha = "INSERT INTO captchas (id, answer_digest, expires_at) VALUES (?, ?, ?)";
+
+}  // namespace
+
+std::vector<Traveller> insert_travellers(const std::string& db_path, int count, std::int64_t now,
+                                         const std::vector<std::string>& password_hashes) {
+  if (!password_hashes.empty() && password_hashes.size() != 1 &&
+      password_hashes.size() != static_cast<std::size_t>(count)) {
+    throw std::invalid_argument("insert_travellers needs 0, 1 or " + std::to_string(count) + " password hashes, not " +
+                                std::to_string(password_hashes.size()));
+  }
+  Database db = open_database(db_path);
   execute(db.get(), "BEGIN IMMEDIATE");
 
   auto account = prepare(db.get(),
@@ -79,7 +102,7 @@ std::vector<Traveller> insert_travellers(const std::string& db_path, int count, 
   auto session = prepare(db.get(),
                          "INSERT INTO sessions (token_digest, kind, subject_id, created_at, expires_at) "
                          "VALUES (?, 'account', ?, ?, ?)");
-  auto captcha = prepare(db.get(), "INSERT INTO captchas (id, answer_digest, expires_at) VALUES (?, ?, ?)");
+  auto captcha = prepare(db.get(), kInsertCaptcha);
 
   const std::int64_t valid_from = now - 24 * 3600;
   const std::int64_t valid_until = now + 2 * 24 * 3600;
@@ -92,7 +115,11 @@ std::vector<Traveller> insert_travellers(const std::string& db_path, int count, 
     std::snprintf(mobile, sizeof mobile, "9%07d", i % 10'000'000);
 
     sqlite3_bind_text(account.get(), 1, id_number, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(account.get(), 2, kDummyPasswordHash, -1, SQLITE_STATIC);
+    if (password_hashes.empty()) {
+      sqlite3_bind_text(account.get(), 2, kDummyPasswordHash, -1, SQLITE_STATIC);
+    } else {
+      bind_text(account.get(), 2, password_hashes[password_hashes.size() == 1 ? 0 : static_cast<std::size_t>(i)]);
+    }
     sqlite3_bind_int64(account.get(), 3, valid_from);
     sqlite3_bind_int64(account.get(), 4, valid_from);
     run(db.get(), account.get(), "insert account");
@@ -105,6 +132,7 @@ std::vector<Traveller> insert_travellers(const std::string& db_path, int count, 
     run(db.get(), profile.get(), "insert profile");
 
     Traveller traveller;
+    traveller.id_number = id_number;
     traveller.session_token = service::random_token();
     bind_text(session.get(), 1, service::token_digest(traveller.session_token));
     sqlite3_bind_int64(session.get(), 2, account_id);
@@ -112,19 +140,34 @@ std::vector<Traveller> insert_travellers(const std::string& db_path, int count, 
     sqlite3_bind_int64(session.get(), 4, valid_until);
     run(db.get(), session.get(), "insert session");
 
-    traveller.captcha_id = service::random_token(16);
-    for (int letter = 0; letter < 4; ++letter) traveller.captcha_answer += kCaptchaAlphabet[service::random_below(32)];
-    bind_text(captcha.get(), 1, traveller.captcha_id);
-    bind_text(captcha.get(), 2,
-              service::CaptchaService::answer_digest_for(traveller.captcha_id, traveller.captcha_answer));
-    sqlite3_bind_int64(captcha.get(), 3, valid_until);
-    run(db.get(), captcha.get(), "insert captcha");
+    insert_captcha(db.get(), captcha.get(), traveller, valid_until);
 
     travellers.push_back(std::move(traveller));
   }
 
   execute(db.get(), "COMMIT");
   return travellers;
+}
+
+void renew_captchas(const std::string& db_path, const std::vector<Traveller*>& travellers, std::int64_t expires_at) {
+  Database db = open_database(db_path);
+  execute(db.get(), "BEGIN IMMEDIATE");
+  auto captcha = prepare(db.get(), kInsertCaptcha);
+  for (Traveller* traveller : travellers) insert_captcha(db.get(), captcha.get(), *traveller, expires_at);
+  execute(db.get(), "COMMIT");
+}
+
+std::string booking_request(unsigned short port, const std::string& date, const Traveller& traveller) {
+  const std::string body = "{\"date\":\"" + date + "\",\"captcha_id\":\"" + traveller.captcha_id +
+                           "\",\"captcha_answer\":\"" + traveller.captcha_answer + "\"}";
+  return "POST /api/v1/bookings HTTP/1.1\r\n"
+         "Host: 127.0.0.1:" +
+         std::to_string(port) +
+         "\r\n"
+         "Content-Type: application/json\r\n"
+         "Accept: application/json\r\n"
+         "Cookie: yz_session=" +
+         traveller.session_token + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 }  // namespace yizhan::bench
