@@ -80,11 +80,23 @@ std::string YizhanServer::metrics() {
   return response.status == 200 ? response.body : std::string();
 }
 
-CpuMeter::CpuMeter(pid_t server)
-    : server_(server), server_start_(cpu_seconds(server).value_or(0)), client_start_(cpu_seconds(::getpid()).value_or(0)) {}
+CpuMeter::CpuMeter(std::vector<pid_t> servers)
+    : servers_(std::move(servers)),
+      server_start_(servers_cpu_seconds(0)),
+      client_start_(cpu_seconds(::getpid()).value_or(0)) {}
+
+double CpuMeter::servers_cpu_seconds(double fallback) const {
+  double total = 0;
+  for (const pid_t server : servers_) {
+    const auto seconds = cpu_seconds(server);
+    if (!seconds) return fallback;
+    total += *seconds;
+  }
+  return total;
+}
 
 void CpuMeter::print(const std::string& label, std::size_t requests) const {
-  const double server = cpu_seconds(server_).value_or(server_start_) - server_start_;
+  const double server = servers_cpu_seconds(server_start_) - server_start_;
   const double client = cpu_seconds(::getpid()).value_or(client_start_) - client_start_;
   const double per_request = requests > 0 ? 1e6 / static_cast<double>(requests) : 0;
   std::cout << label << ": server_cpu_s=" << fixed(server, 2) << " server_cpu_us_per_request="

@@ -63,17 +63,21 @@ class YizhanServer {
   double start_seconds_ = 0;
 };
 
-// CPU time a server and the load generator used during one firing phase.
+// CPU time the servers and the load generator used during one firing phase.
 class CpuMeter {
  public:
-  explicit CpuMeter(pid_t server);
+  explicit CpuMeter(pid_t server) : CpuMeter(std::vector<pid_t>{server}) {}
+  // Several servers count as one: their CPU times are summed.
+  explicit CpuMeter(std::vector<pid_t> servers);
   // Prints "<label>: server_cpu_s=... server_cpu_us_per_request=...
   // client_cpu_s=... client_cpu_us_per_request=..." for the time since
   // construction.
   void print(const std::string& label, std::size_t requests) const;
 
  private:
-  pid_t server_;
+  double servers_cpu_seconds(double fallback) const;
+
+  std::vector<pid_t> servers_;
   double server_start_;
   double client_start_;
 };

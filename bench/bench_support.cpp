@@ -106,6 +106,14 @@ bool ServerProcess::running() {
   return false;
 }
 
+std::string ServerProcess::wait(std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return stop();
+}
+
 void ServerProcess::wait_until_listening(unsigned short port, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   asio::io_context io_context;

@@ -31,6 +31,9 @@ class ServerProcess {
   // Waits until 127.0.0.1:port accepts a connection. Throws
   // std::runtime_error when the process exits first or `limit` passes.
   void wait_until_listening(unsigned short port, std::chrono::seconds limit);
+  // Waits up to `limit` for the process to exit by itself (a command such
+  // as `yizhan migrate`), then stops it as stop() does. Returns how it ended.
+  std::string wait(std::chrono::seconds limit);
   // Sends SIGTERM, waits up to `grace` for the exit, then sends SIGKILL.
   // Returns a description such as "exit status 0" or "killed by signal 9".
   std::string stop(std::chrono::seconds grace = std::chrono::seconds(10));

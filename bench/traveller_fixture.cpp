@@ -1,7 +1,9 @@
 #include "traveller_fixture.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -68,10 +70,14 @@ Database open_database(const std::string& db_path) {
   return db;
 }
 
-void insert_captcha(sqlite3* db, sqlite3_stmt* statement, Traveller& traveller, std::int64_t expires_at) {
+void new_captcha(Traveller& traveller) {
   traveller.captcha_id = service::random_token(16);
   traveller.captcha_answer.clear();
   for (int letter = 0; letter < 4; ++letter) traveller.captcha_answer += kCaptchaAlphabet[service::random_below(32)];
+}
+
+void insert_captcha(sqlite3* db, sqlite3_stmt* statement, Traveller& traveller, std::int64_t expires_at) {
+  new_captcha(traveller);
   bind_text(statement, 1, traveller.captcha_id);
   bind_text(statement, 2, service::CaptchaService::answer_digest_for(traveller.captcha_id, traveller.captcha_answer));
   sqlite3_bind_int64(statement, 3, expires_at);
@@ -79,6 +85,45 @@ void insert_captcha(sqlite3* db, sqlite3_stmt* statement, Traveller& traveller, 
 }
 
 constexpr const char* kInsertCaptcha = "INSERT INTO captchas (id, answer_digest, expires_at) VALUES (?, ?, ?)";
+
+struct PgConnectionCloser {
+  void operator()(PGconn* connection) const { PQfinish(connection); }
+};
+struct PgResultClearer {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgConnection = std::unique_ptr<PGconn, PgConnectionCloser>;
+using PgResult = std::unique_ptr<PGresult, PgResultClearer>;
+
+[[noreturn]] void pg_fail(PGconn* connection, const std::string& operation) {
+  throw std::runtime_error("preparing travellers: " + operation + " failed: " + PQerrorMessage(connection));
+}
+
+void pg_execute(PGconn* connection, const std::string& sql, const std::vector<std::string>& parameters = {}) {
+  std::vector<const char*> values;
+  for (const auto& parameter : parameters) values.push_back(parameter.c_str());
+  PgResult result(PQexecParams(connection, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                               nullptr, nullptr, 0));
+  const auto status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) pg_fail(connection, sql);
+}
+
+// Sends `rows` (COPY text format: tab-separated columns, one row a line)
+// through `copy_sql`, a COPY ... FROM STDIN. The values written here
+// contain no tab, newline or backslash, so none needs escaping.
+void pg_copy(PGconn* connection, const std::string& copy_sql, const std::string& rows) {
+  PgResult started(PQexec(connection, copy_sql.c_str()));
+  if (PQresultStatus(started.get()) != PGRES_COPY_IN) pg_fail(connection, copy_sql);
+  constexpr std::size_t kChunk = 1 << 20;
+  for (std::size_t offset = 0; offset < rows.size(); offset += kChunk) {
+    const std::size_t size = std::min(kChunk, rows.size() - offset);
+    if (PQputCopyData(connection, rows.data() + offset, static_cast<int>(size)) != 1) pg_fail(connection, copy_sql);
+  }
+  if (PQputCopyEnd(connection, nullptr) != 1) pg_fail(connection, copy_sql);
+  PgResult finished(PQgetResult(connection));
+  if (PQresultStatus(finished.get()) != PGRES_COMMAND_OK) pg_fail(connection, copy_sql);
+  while (PGresult* rest = PQgetResult(connection)) PQclear(rest);
+}
 
 }  // namespace
 
@@ -155,6 +200,72 @@ void renew_captchas(const std::string& db_path, const std::vector<Traveller*>& t
   auto captcha = prepare(db.get(), kInsertCaptcha);
   for (Traveller* traveller : travellers) insert_captcha(db.get(), captcha.get(), *traveller, expires_at);
   execute(db.get(), "COMMIT");
+}
+
+std::vector<Traveller> insert_travellers_postgres(const std::string& url, int count, std::int64_t now,
+                                                  const std::string& quota_date, int quota) {
+  PgConnection connection(PQconnectdb(url.c_str()));
+  if (PQstatus(connection.get()) != CONNECTION_OK) pg_fail(connection.get(), "connecting to the database");
+
+  const std::string valid_from = std::to_string(now - 24 * 3600);
+  const std::string valid_until = std::to_string(now + 2 * 24 * 3600);
+  std::string accounts, profiles, sessions, captchas;
+  std::vector<Traveller> travellers;
+  travellers.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    char id_number[16];
+    std::snprintf(id_number, sizeof id_number, "H2%07d", i);
+    char mobile[16];
+    std::snprintf(mobile, sizeof mobile, "9%07d", i % 10'000'000);
+    // A fresh database: the accounts take ids 1..count, and the identity
+    // is moved past them before the commit.
+    const std::string account_id = std::to_string(i + 1);
+
+    Traveller traveller;
+    traveller.id_number = id_number;
+    traveller.session_token = service::random_token();
+    new_captcha(traveller);
+
+    accounts += account_id + "\thome_return_permit\t" + id_number + "\t" + kDummyPasswordHash +
+                "\tzh-Hant\tbenchmark\t" + valid_from + "\t" + valid_from + "\n";
+    profiles += account_id + "\tTraveller " + std::to_string(i) + "\tfemale\t1990-01-01\t" + mobile +
+                "\t440304\tt\t" + valid_from + "\tapproved\t" + valid_from + "\t" + valid_from + "\t" +
+                valid_from + "\n";
+    sessions += service::token_digest(traveller.session_token) + "\taccount\t" + account_id + "\t" + valid_from +
+                "\t" + valid_until + "\n";
+    captchas += traveller.captcha_id + "\t" +
+                service::CaptchaService::answer_digest_for(traveller.captcha_id, traveller.captcha_answer) + "\t" +
+                valid_until + "\n";
+    travellers.push_back(std::move(traveller));
+  }
+
+  pg_execute(connection.get(), "BEGIN");
+  pg_copy(connection.get(),
+          "COPY accounts (id, id_type, id_number, password_hash, language, consent_text, consent_at, created_at) "
+          "FROM STDIN",
+          accounts);
+  pg_copy(connection.get(),
+          "COPY profiles (account_id, name, gender, birth_date, hk_mobile, destination_code, consent, consent_at, "
+          "status, submitted_at, decided_at, updated_at) FROM STDIN",
+          profiles);
+  pg_copy(connection.get(), "COPY sessions (token_digest, kind, subject_id, created_at, expires_at) FROM STDIN",
+          sessions);
+  pg_copy(connection.get(), "COPY captchas (id, answer_digest, expires_at) FROM STDIN", captchas);
+  if (count > 0) {
+    pg_execute(connection.get(), "SELECT setval(pg_get_serial_sequence('accounts', 'id'), $1::bigint)",
+               {std::to_string(count)});
+  }
+  // The quota as set_quota stores it: the row and its audit entry.
+  pg_execute(connection.get(),
+             "INSERT INTO day_quotas (date, station_id, quota) "
+             "SELECT $1, id, $2::integer FROM stations ORDER BY id LIMIT 1",
+             {quota_date, std::to_string(quota)});
+  pg_execute(connection.get(),
+             "INSERT INTO audit_log (at, staff_username, action, target_type, target_id, after_json) "
+             "VALUES ($1::bigint, 'benchmark', 'quota.set', 'day_quota', $2, $3)",
+             {std::to_string(now), quota_date, "{\"quota\":" + std::to_string(quota) + "}"});
+  pg_execute(connection.get(), "COMMIT");
+  return travellers;
 }
 
 std::string booking_request(unsigned short port, const std::string& date, const Traveller& traveller) {

@@ -42,6 +42,14 @@ std::vector<Traveller> insert_travellers(const std::string& db_path, int count, 
 // std::runtime_error naming the failing statement.
 void renew_captchas(const std::string& db_path, const std::vector<Traveller*>& travellers, std::int64_t expires_at);
 
+// Inserts `count` travellers, as insert_travellers does, and a quota of
+// `quota` rooms on `quota_date` at the first station, into the migrated
+// PostgreSQL database named by `url`, in one transaction with COPY. The
+// rows follow the schema of the PostgreSQL migrations and must change with
+// them. Throws std::runtime_error naming the failing step.
+std::vector<Traveller> insert_travellers_postgres(const std::string& url, int count, std::int64_t now,
+                                                  const std::string& quota_date, int quota);
+
 // The bytes of the traveller's POST /api/v1/bookings for `date` to
 // 127.0.0.1:port: its session cookie, and its captcha with the solution.
 std::string booking_request(unsigned short port, const std::string& date, const Traveller& traveller);
