@@ -56,7 +56,7 @@ void add_staff(const std::string& db, const std::string& username, const std::st
 void add_migrate_command(CLI::App& cli) {
   auto db = std::make_shared<std::string>("var/yizhan.db");
   auto* command = cli.add_subcommand("migrate", "Create or upgrade the database schema");
-  command->add_option("--db", *db, "SQLite file path");
+  command->add_option("--db", *db, "Database: a SQLite file path or a postgresql:// URL");
   command->callback([db] {
     auto store = store::open_store(*db);
     const int before = store->schema_version();
@@ -76,7 +76,7 @@ void add_staff_command(CLI::App& cli) {
   auto* staff = cli.add_subcommand("staff", "Manage staff accounts");
   staff->require_subcommand(1);
   auto* add = staff->add_subcommand("add", "Add a staff account");
-  add->add_option("--db", options->db, "SQLite file path");
+  add->add_option("--db", options->db, "Database: a SQLite file path or a postgresql:// URL");
   add->add_option("--username", options->username, "Login name: 3-32 of a-z 0-9 . _ -, starting with a letter")
       ->required();
   add->add_option("--role", options->role, "admin, reviewer, operator, port_officer or station_staff")->required();
@@ -156,7 +156,7 @@ void add_demo_data_command(CLI::App& cli) {
   auto db = std::make_shared<std::string>("var/yizhan.db");
   auto* command = cli.add_subcommand(
       "demo-data", "Load demonstration data: a staff admin, quotas for the booking window, approved travellers");
-  command->add_option("--db", *db, "SQLite file path");
+  command->add_option("--db", *db, "Database: a SQLite file path or a postgresql:// URL");
   command->callback([db] {
     auto services = open_services(*db);
     if (services->store->find_staff("admin")) {

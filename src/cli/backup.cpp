@@ -82,7 +82,7 @@ void add_backup_command(CLI::App& cli) {
   auto options = std::make_shared<BackupOptions>();
   auto* command = cli.add_subcommand(
       "backup", "Copy a SQLite database to a new file while servers keep running (PostgreSQL: use pg_dump)");
-  command->add_option("--db", options->db, "SQLite file path (default var/yizhan.db)");
+  command->add_option("--db", options->db, "Database: a SQLite file path or a postgresql:// URL (default var/yizhan.db)");
   command->add_option("--to", options->target, "Path of the new backup file; an existing file is never overwritten")
       ->required();
   command->callback([options] { run_backup(*options); });

@@ -53,7 +53,7 @@ void add_close_day_command(CLI::App& cli) {
   auto options = std::make_shared<CloseDayOptions>();
   auto* command = cli.add_subcommand(
       "close-day", "Mark a past day's confirmed bookings without an entry as no-shows and ban repeat no-shows");
-  command->add_option("--db", options->db, "SQLite file path (default var/yizhan.db)");
+  command->add_option("--db", options->db, "Database: a SQLite file path or a postgresql:// URL (default var/yizhan.db)");
   command->add_option("--date", options->date, "The day to close, YYYY-MM-DD, before today in the configured zone")
       ->required();
   command->add_option("--config", options->config_file,

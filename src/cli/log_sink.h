@@ -1,7 +1,7 @@
 // The server's log goes to standard output through a buffer that is
-// written out once a second and at once for warnings and errors, instead of
-// one write system call per access-log line: under the opening rush that
-// call costs as much as answering a sold-out request.
+// written out once a second, and at once for warnings and errors. One write
+// system call per access-log line would cost, under the opening rush, as
+// much as handling a sold-out booking request.
 #pragma once
 
 #include <spdlog/sinks/base_sink.h>

@@ -152,7 +152,7 @@ void add_serve_command(CLI::App& cli) {
   auto options = std::make_shared<ServeOptions>();
   auto* command = cli.add_subcommand("serve", "Run the web server");
   command->add_option("--config", options->config_file, "Configuration file (key = value lines)");
-  command->add_option("--db", options->db, "SQLite file path (default var/yizhan.db)");
+  command->add_option("--db", options->db, "Database: a SQLite file path or a postgresql:// URL (default var/yizhan.db)");
   command->add_option("--listen", options->listen, "Address to listen on, HOST:PORT; may repeat (default 127.0.0.1:8080)");
   command->add_option("--share-dir", options->share_dir, "Directory with templates, catalogs, guide and static files");
   command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error (default info)");

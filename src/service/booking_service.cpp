@@ -228,7 +228,7 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
   // 3. A date known to be full is answered at once: under the rush most
   //    requests end here, and they need neither the store, the captcha nor
   //    the writer. A date without rooms at all was never opened. Whatever
-  //    else would stop this traveller, a full date is the first answer.
+  //    else would stop this traveller, a full date is reported first.
   {
     const auto totals = cached_totals();
     const auto found = totals->find(date_text);
@@ -240,8 +240,8 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
 
   if (!may_wait) throw WouldWait{};
 
-  // One request per account past this point; the others are told to wait
-  // for its answer.
+  // One request per account past this point. The others get 429 and
+  // should wait for the first one's response.
   {
     std::lock_guard lock(in_flight_mutex_);
     if (!in_flight_.insert(account.id).second) {

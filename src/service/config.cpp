@@ -4,6 +4,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "store/store.h"
+
 namespace yizhan::service {
 namespace {
 
@@ -60,7 +62,7 @@ domain::BookingPolicy booking_policy(const Config& config) {
 
 std::string slip_key_directory(const Config& config) {
   if (!config.slip_key_dir.empty()) return config.slip_key_dir;
-  if (config.db.rfind("postgresql://", 0) == 0) return "var/slip-keys";
+  if (store::is_postgresql_url(config.db)) return "var/slip-keys";
   return (std::filesystem::path(config.db).parent_path() / "slip-keys").string();
 }
 

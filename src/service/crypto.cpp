@@ -45,7 +45,7 @@ namespace {
 
 // Argon2id takes 19 MiB and tens of milliseconds of one core per hash. More
 // hashes at once than cores only add memory, so callers beyond that wait
-// here; the worker pool can then be large (for booking requests that wait
+// here. The worker pool can then be large (for booking requests that wait
 // on the group commit) without a login storm taking gigabytes.
 class HashSlots {
  public:

@@ -13,9 +13,9 @@ namespace yizhan::service {
 class RateLimiter {
  public:
   // Above `prune_threshold` tracked keys, buckets that have refilled
-  // completely (each at its own rate) are dropped, at most once a second,
-  // so that a scan over many addresses cannot grow memory forever and a
-  // busy server does not walk every bucket on every request.
+  // completely (each at its own rate) are dropped, so a scan over many
+  // addresses cannot grow memory forever. Pruning runs at most once a
+  // second, so a busy server does not walk every bucket on every request.
   explicit RateLimiter(std::size_t prune_threshold = 100'000) : prune_threshold_(prune_threshold) {}
 
   // Take one unit from `key`'s bucket, which holds `per_minute` units and
@@ -27,7 +27,7 @@ class RateLimiter {
   struct Bucket {
     double tokens;
     std::chrono::steady_clock::time_point updated;
-    int per_minute;  // the budget this key was last asked with
+    int per_minute;  // the budget of this key's latest request
   };
 
   void drop_full_buckets(std::chrono::steady_clock::time_point now);

@@ -75,6 +75,7 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
       bookings_(store_, clock_, zone_, service::booking_policy(config_), captchas_, config_.test_mode),
       catalogs_(config_.share_dir + "/i18n"),
       templates_(config_.share_dir + "/templates") {
+  slip_keys_ = std::make_shared<service::SlipKeyDirectory>(service::slip_key_directory(config_), true);
   metrics_.add_gauge("yizhan_booking_writer_queue", "Booking attempts waiting for or in the writer's transaction.",
                      [this] { return static_cast<double>(bookings_.writer_queue_length()); });
   metrics_.add_gauge("yizhan_booking_requests_in_flight",

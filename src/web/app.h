@@ -22,6 +22,7 @@
 #include "service/divisions.h"
 #include "service/profile_service.h"
 #include "service/rate_limiter.h"
+#include "service/slip_keys.h"
 #include "store/store.h"
 #include "web/beast.h"
 #include "web/i18n.h"
@@ -64,7 +65,7 @@ using Handler = std::function<Response(RequestContext&)>;
 
 // Where a route's handler runs. A network-first handler runs on the
 // connection's network thread and must not wait there for a disk sync, a
-// password hash or a lock held by such work; when it would, it throws
+// password hash or a lock held by such work. When it would, it throws
 // NeedsWorker (or the service's WouldWait) before changing anything, and
 // the request is handled again from the start on a worker thread. Routes
 // that everyone hits at the opening are network-first; the rest need not be.
@@ -77,14 +78,15 @@ class App {
       service::AdjustableClock* test_clock);
 
   Response handle(Request&& request, const std::string& client_address);
-  // For the network thread: the answer if the route is network-first and
-  // needed no waiting, else nullopt with `request` as it was.
+  // Handles `request` on a network thread. Returns the response if the
+  // route is network-first and needed no waiting, else nullopt with
+  // `request` unchanged.
   std::optional<Response> handle_quickly(Request& request, const std::string& client_address);
   // The answer to a request that could not be read completely; `headers`
   // are its header fields when they were read, else null.
   Response read_error(http::status status, const std::string& code, const Request* headers);
-  // The answer when the server has more waiting requests than it takes:
-  // 503 with Retry-After, as JSON or a page in the reader's language.
+  // Builds the response when too many requests wait for the workers: 503
+  // with Retry-After, as JSON or a page in the reader's language.
   Response overloaded(const Request& request);
 
   void add_route(http::verb method, std::string pattern, Handler handler, RunOn run_on = RunOn::worker);
@@ -132,6 +134,9 @@ class App {
   const service::Divisions& divisions() const { return divisions_; }
   const Catalogs& catalogs() const { return catalogs_; }
   Metrics& metrics() { return metrics_; }
+  // The slip signing keys, one reloading view shared by the slip and port
+  // routes, so that signing and verifying switch to a rotated key together.
+  const std::shared_ptr<service::SlipKeyDirectory>& slip_keys() const { return slip_keys_; }
 
  private:
   struct Route {
@@ -165,6 +170,7 @@ class App {
   Catalogs catalogs_;
   Templates templates_;
   Metrics metrics_;
+  std::shared_ptr<service::SlipKeyDirectory> slip_keys_;
   std::vector<Route> routes_;
   bool network_first_ = false;
 };

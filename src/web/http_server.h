@@ -25,21 +25,21 @@ struct ServerLimits {
   int write_timeout_seconds = 30;
   std::uint64_t body_limit_bytes = 64 * 1024;
   std::uint32_t header_limit_bytes = 16 * 1024;
-  // Requests handed to the workers and not answered yet. Beyond this a
-  // request is answered at once by the overload handler (503 with
-  // Retry-After) instead of queueing until its client times out.
+  // Maximum number of requests handed to the workers and not yet finished.
+  // Beyond it the overload handler responds at once (503 with Retry-After),
+  // so a request does not queue until its client times out.
   std::size_t max_waiting_requests = 4096;
 };
 
 // Called on a worker thread for every request that was read completely.
 using RequestHandler = std::function<Response(Request&& request, const std::string& client_address)>;
 // Called first, on the connection's own network thread, for every request
-// that was read completely: the answer if it needs no waiting (no disk
-// sync, no password hashing), else nullopt with `request` untouched, and
-// the request goes to a worker. Answering on the network thread saves two
-// thread hand-offs, most of the cost of a cheap request.
+// that was read completely. Returns the response if it needs no waiting (no
+// disk sync, no password hashing), else nullopt with `request` untouched,
+// and the request goes to a worker. Responding on the network thread saves
+// two thread hand-offs, most of the cost of a cheap request.
 using QuickHandler = std::function<std::optional<Response>(Request& request, const std::string& client_address)>;
-// The answer when the workers are saturated (see max_waiting_requests).
+// Builds the response when the workers are saturated (see max_waiting_requests).
 using OverloadHandler = std::function<Response(const Request& request)>;
 // Builds the answer to a request that could not be read (too large,
 // malformed). `headers` holds the header fields parsed so far, so the

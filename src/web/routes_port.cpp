@@ -243,7 +243,7 @@ Response render_arrivals(App& app, RequestContext& context, service::SlipService
 void register_port_routes(App& app) {
   auto slips = std::make_shared<service::SlipService>(
       app.store(), app.clock(), app.zone(),
-      std::make_shared<service::SlipKeyDirectory>(service::slip_key_directory(app.config()), true));
+      app.slip_keys());
 
   // Port verification.
 

@@ -103,7 +103,7 @@ data slip_page_data(App& app, RequestContext& context, const service::Slip& slip
 void register_slip_routes(App& app) {
   auto slips = std::make_shared<service::SlipService>(
       app.store(), app.clock(), app.zone(),
-      std::make_shared<service::SlipKeyDirectory>(service::slip_key_directory(app.config()), true));
+      app.slip_keys());
 
   app.add_route(http::verb::get, "/api/v1/slip-key", [&app, slips](RequestContext& context) {
     Response response = app.json(context, http::status::ok,

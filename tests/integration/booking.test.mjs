@@ -535,3 +535,14 @@ test('a script firing many requests for one account books once and is counted', 
   assert.match(metrics.text, /^yizhan_booking_writer_queue 0$/m);
   assert.match(metrics.text, /^yizhan_booking_requests_in_flight 0$/m);
 });
+
+test('a missing booking field is named in the reader\'s language', async () => {
+  const { client } = await approvedTraveller();
+  for (const [language, label] of [['zh-Hant', '日期'], ['zh-Hans', '日期'], ['en', 'Date']]) {
+    client.cookies.set('lang', language);
+    const answer = await client.request('POST', '/api/v1/bookings', { json: { captcha_id: 'x', captcha_answer: '0000' } });
+    assertApiError(answer, { status: 422, code: 'request.field_missing', field: 'date' }, language);
+    assert.ok(answer.json.error.message.includes(label), `${language}: ${answer.json.error.message}`);
+    assert.ok(!answer.json.error.message.includes('date'), `${language}: no raw field name in ${answer.json.error.message}`);
+  }
+});
