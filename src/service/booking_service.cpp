@@ -15,6 +15,8 @@ using std::chrono::sys_days;
 // How long cached totals are trusted for display and for the sell-out
 // shortcut; writes of this process invalidate them at once.
 constexpr auto kCacheLifetime = std::chrono::seconds(1);
+// How long a repeated booking request waits for the first one's answer.
+constexpr auto kRepeatWait = std::chrono::seconds(10);
 
 std::int64_t seconds_of(Instant instant) { return instant.time_since_epoch().count(); }
 
@@ -240,10 +242,17 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
 
   if (!may_wait) throw WouldWait{};
 
-  // One request per account past this point. The others get 429 and
-  // should wait for the first one's response.
+  // One request per account past this point. Others get 429 and should
+  // wait for the first one's response, except a repeat of the same request
+  // (same idempotency key, e.g. a double click on the confirm page): it
+  // waits here for the first and then gets the same booking.
+  bool waited = false;
   {
-    std::lock_guard lock(in_flight_mutex_);
+    std::unique_lock lock(in_flight_mutex_);
+    if (!idempotency_key.empty() && in_flight_.count(account.id) > 0) {
+      waited = true;
+      in_flight_done_.wait_for(lock, kRepeatWait, [&] { return in_flight_.count(account.id) == 0; });
+    }
     if (!in_flight_.insert(account.id).second) {
       Error error = make_error(ErrorKind::rate_limited, "booking.in_flight");
       error.retry_after_seconds = 1;
@@ -254,10 +263,18 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
     BookingService& service;
     std::int64_t account_id;
     ~Release() {
-      std::lock_guard lock(service.in_flight_mutex_);
-      service.in_flight_.erase(account_id);
+      {
+        std::lock_guard lock(service.in_flight_mutex_);
+        service.in_flight_.erase(account_id);
+      }
+      service.in_flight_done_.notify_all();
     }
   } release{*this, account.id};
+  if (waited) {
+    if (auto earlier = store_.find_booking_by_key(account.id, idempotency_key)) {
+      return BookingConfirmation{*earlier, true};
+    }
+  }
 
   // 4. Preconditions read from the store without a lock.
   const auto profile = store_.find_profile(account.id);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -116,6 +117,7 @@ class BookingService {
   // time per account, so a script firing many gains nothing.
   std::mutex in_flight_mutex_;
   std::unordered_set<std::int64_t> in_flight_;  // guarded by in_flight_mutex_
+  std::condition_variable in_flight_done_;       // an account left in_flight_
 
   std::mutex cache_mutex_;
   std::shared_ptr<const Totals> cache_;  // guarded by cache_mutex_

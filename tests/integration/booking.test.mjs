@@ -546,3 +546,18 @@ test('a missing booking field is named in the reader\'s language', async () => {
     assert.ok(!answer.json.error.message.includes('date'), `${language}: no raw field name in ${answer.json.error.message}`);
   }
 });
+
+test('the same request twice at once gets one booking for both', async () => {
+  const today = await freshToday();
+  await setQuota(today, 5);
+  const { client } = await approvedTraveller();
+  const [first, second] = [await client.captcha(), await client.captcha()];
+  const answers = await Promise.all([
+    book(client, today, { key: 'double-click', captchaId: first }),
+    book(client, today, { key: 'double-click', captchaId: second }),
+  ]);
+  const statuses = answers.map((answer) => answer.status).sort();
+  assert.deepEqual(statuses, [200, 201], answers.map((answer) => answer.text).join('\n'));
+  assert.equal(answers[0].json.booking_number, answers[1].json.booking_number, 'both name the same booking');
+  assert.equal((await myBookings(client)).length, 1);
+});
