@@ -15,7 +15,7 @@ using std::chrono::sys_days;
 // How long cached totals are trusted for display and for the sell-out
 // shortcut; writes of this process invalidate them at once.
 constexpr auto kCacheLifetime = std::chrono::seconds(1);
-// How long a repeated booking request waits for the first one's answer.
+// How long a repeated booking request waits for the first one's response.
 constexpr auto kRepeatWait = std::chrono::seconds(10);
 
 std::int64_t seconds_of(Instant instant) { return instant.time_since_epoch().count(); }
