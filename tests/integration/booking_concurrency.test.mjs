@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startServer, Client, setClock, runCli, queryDatabase, uniqueHomeReturnPermit } from '../support/server.mjs';
+import { sendOver, inBatches } from '../support/rush.mjs';
 
 const travellerCount = 500;
 const quota = 100;
@@ -54,43 +55,6 @@ function localTime(date, time) {
   return `${date}T${time}+08:00`;
 }
 
-// Send one request over the shared agent and resolve { status, json, text }.
-// A transport error resolves with status 0, so one reset is counted, not thrown.
-function send(method, path, { headers = {}, body } = {}) {
-  return new Promise((resolve) => {
-    const request = http.request({
-      host: '127.0.0.1', port: server.port, method, path, agent, headers: {
-        ...headers,
-        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
-      },
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: response.statusCode, json, text });
-      });
-      response.on('error', (error) => resolve({ status: 0, text: String(error) }));
-    });
-    request.on('error', (error) => resolve({ status: 0, text: String(error) }));
-    request.end(body);
-  });
-}
-
-async function inBatches(items, work) {
-  const results = [];
-  for (let start = 0; start < items.length; start += setupBatch) {
-    results.push(...await Promise.all(items.slice(start, start + setupBatch).map(work)));
-  }
-  return results;
-}
-
 async function submittedTraveller() {
   const client = new Client(server.url, 'en');
   const registered = await client.register({ id_number: uniqueHomeReturnPermit() });
@@ -120,8 +84,8 @@ before(async () => {
   const reviewer = await staffClient('reviewer');
 
   const started = Date.now();
-  travellers = await inBatches(Array.from({ length: travellerCount }), () => submittedTraveller());
-  await inBatches(travellers, async ({ accountId }) => {
+  travellers = await inBatches(Array.from({ length: travellerCount }), setupBatch, () => submittedTraveller());
+  await inBatches(travellers, setupBatch, async ({ accountId }) => {
     const decision = await reviewer.request('POST', `/api/v1/staff/reviews/${accountId}`,
       { json: { decision: 'approve' } });
     assert.equal(decision.status, 200, `approve ${accountId}: ${decision.text}`);
@@ -141,10 +105,10 @@ async function rush(today, date, keyFor) {
   await setClock(server.url, localTime(today, '09:59:00'));
   const quotaSet = await operator.request('PUT', `/api/v1/staff/quotas/${date}`, { json: { quota } });
   assert.equal(quotaSet.status, 200, quotaSet.text);
-  const captchas = await inBatches(travellers, ({ client }) => client.captcha());
+  const captchas = await inBatches(travellers, setupBatch, ({ client }) => client.captcha());
 
   // Open one socket per traveller now, while nothing else happens.
-  const warm = await Promise.all(travellers.map(() => send('GET', '/healthz')));
+  const warm = await Promise.all(travellers.map(() => sendOver(agent, server.port, 'GET', '/healthz')));
   assert.ok(warm.every((response) => response.status === 200), 'every warm-up request answered');
   // The agent files a socket as free just after its response ends.
   await new Promise((resolve) => setImmediate(resolve));
@@ -161,7 +125,8 @@ async function rush(today, date, keyFor) {
   await setClock(server.url, localTime(today, '10:00:00'));
 
   const started = performance.now();
-  const answers = await Promise.all(requests.map((request) => send('POST', '/api/v1/bookings', request)));
+  const answers = await Promise.all(requests.map(
+    (request) => sendOver(agent, server.port, 'POST', '/api/v1/bookings', request)));
   const elapsed = Math.round(performance.now() - started);
   return { answers, elapsed };
 }

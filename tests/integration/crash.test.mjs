@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startServer, Client, setClock, runCli, queryDatabase, uniqueHomeReturnPermit } from '../support/server.mjs';
+import { sendOver, inBatches } from '../support/rush.mjs';
 
 const travellerCount = 300;
 const quota = 100;
@@ -22,9 +23,8 @@ const settings = {
   password_memory_kib: 1024,
   password_passes: 1,
   // Two workers keep the writer's batches small, so the rush lasts long
-  // enough on a fast machine for the kill to land in its middle; with the
-  // default pool the 100 rooms can be gone before the client has read the
-  // first confirmations.
+  // enough for the kill to land in its middle. With the default pool the 100
+  // rooms can be gone before the client has read the first confirmations.
   worker_threads: 2,
 };
 
@@ -48,44 +48,6 @@ let travellers = [];
 // A local time on `day` in the server's default zone, Asia/Shanghai (UTC+8, no DST).
 function localTime(time) {
   return `${day}T${time}+08:00`;
-}
-
-// Send one request through `agent` and resolve { status, json, text }. A
-// transport error resolves with status 0, so that the requests cut off by
-// the kill are counted, not thrown.
-function send(agent, port, method, path, { headers = {}, body } = {}) {
-  return new Promise((resolve) => {
-    const request = http.request({
-      host: '127.0.0.1', port, method, path, agent, headers: {
-        ...headers,
-        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
-      },
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: response.statusCode, json, text });
-      });
-      response.on('error', (error) => resolve({ status: 0, text: String(error) }));
-    });
-    request.on('error', (error) => resolve({ status: 0, text: String(error) }));
-    request.end(body);
-  });
-}
-
-async function inBatches(items, work) {
-  const results = [];
-  for (let start = 0; start < items.length; start += setupBatch) {
-    results.push(...await Promise.all(items.slice(start, start + setupBatch).map(work)));
-  }
-  return results;
 }
 
 async function submittedTraveller(server) {
@@ -115,8 +77,8 @@ before(async () => {
   await setClock(first.url, localTime('09:00:00'));
   const operator = await staffClient(first, 'operator');
   const reviewer = await staffClient(first, 'reviewer');
-  travellers = await inBatches(Array.from({ length: travellerCount }), () => submittedTraveller(first));
-  await inBatches(travellers, async ({ accountId }) => {
+  travellers = await inBatches(Array.from({ length: travellerCount }), setupBatch, () => submittedTraveller(first));
+  await inBatches(travellers, setupBatch, async ({ accountId }) => {
     const decision = await reviewer.request('POST', `/api/v1/staff/reviews/${accountId}`,
       { json: { decision: 'approve' } });
     assert.equal(decision.status, 200, `approve ${accountId}: ${decision.text}`);
@@ -138,18 +100,18 @@ after(async () => {
 async function rush(server, indices, onAnswer = () => {}) {
   await setClock(server.url, localTime('09:59:00'));
   for (const index of indices) travellers[index].client.baseUrl = server.url;
-  const captchas = await inBatches(indices, (index) => travellers[index].client.captcha());
+  const captchas = await inBatches(indices, setupBatch, (index) => travellers[index].client.captcha());
 
   // One keep-alive socket per traveller, opened before the rush, so that
   // the requests leave together instead of queueing behind TCP handshakes.
   const agent = new http.Agent({ keepAlive: true, maxSockets: indices.length, maxFreeSockets: indices.length });
-  const warm = await Promise.all(indices.map(() => send(agent, server.port, 'GET', '/healthz')));
+  const warm = await Promise.all(indices.map(() => sendOver(agent, server.port, 'GET', '/healthz')));
   assert.ok(warm.every((response) => response.status === 200), 'every warm-up request answered');
   await setClock(server.url, localTime('10:00:00'));
 
   const answers = await Promise.all(indices.map(async (index, position) => {
     const body = JSON.stringify({ date: day, captcha_id: captchas[position], captcha_answer: '0000' });
-    const answer = await send(agent, server.port, 'POST', '/api/v1/bookings',
+    const answer = await sendOver(agent, server.port, 'POST', '/api/v1/bookings',
       { headers: { cookie: travellers[index].client.cookieHeader() }, body });
     onAnswer(index, answer);
     return answer;

@@ -10,6 +10,7 @@ import {
   startServer, createDatabase, postgresUrl, Client, setClock, runCli, queryDatabase, assertApiError,
   uniqueHomeReturnPermit,
 } from '../support/server.mjs';
+import { sendOver, inBatches } from '../support/rush.mjs';
 
 const skip = postgresUrl ? false : 'needs PostgreSQL: YIZHAN_TEST_POSTGRES_URL is not set';
 
@@ -143,43 +144,6 @@ test('login failures on both servers count toward one lockout', { skip }, async 
   assertApiError(await new Client(a.url, 'en').login(right), { status: 429, code: 'auth.locked' }, 'A');
 });
 
-// One keep-alive agent per server, with a socket per traveller, so the rush
-// requests leave together instead of queueing behind TCP handshakes.
-function send(agent, port, method, path, { headers = {}, body } = {}) {
-  return new Promise((resolve) => {
-    const request = http.request({
-      host: '127.0.0.1', port, method, path, agent, headers: {
-        ...headers,
-        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
-      },
-    }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: response.statusCode, json, text });
-      });
-      response.on('error', (error) => resolve({ status: 0, text: String(error) }));
-    });
-    request.on('error', (error) => resolve({ status: 0, text: String(error) }));
-    request.end(body);
-  });
-}
-
-async function inBatches(items, work) {
-  const results = [];
-  for (let start = 0; start < items.length; start += setupBatch) {
-    results.push(...await Promise.all(items.slice(start, start + setupBatch).map(work)));
-  }
-  return results;
-}
-
 async function staffClient(server, role) {
   const username = `multi${role}${process.pid % 10000}`;
   const added = runCli(['staff', 'add', '--db', database.url, '--username', username, '--role', role,
@@ -215,7 +179,7 @@ test('rush over two servers confirms exactly the quota', { skip, timeout: 600000
   const operator = await staffClient(a, 'operator');
   const reviewer = await staffClient(b, 'reviewer');
   const setupStarted = Date.now();
-  const travellers = await inBatches(Array.from({ length: travellerCount }, (_, index) => index),
+  const travellers = await inBatches(Array.from({ length: travellerCount }, (_, index) => index), setupBatch,
     (index) => approvedTraveller(index, reviewer));
   t.diagnostic(`setup: ${travellerCount} travellers registered and approved in ${Date.now() - setupStarted} ms`);
 
@@ -223,18 +187,18 @@ test('rush over two servers confirms exactly the quota', { skip, timeout: 600000
   await setClocks(`${rushDay}T09:59:00+08:00`);
   const quotaSet = await operator.request('PUT', `/api/v1/staff/quotas/${rushDay}`, { json: { quota } });
   assert.equal(quotaSet.status, 200, quotaSet.text);
-  const captchas = await inBatches(travellers, ({ client }) => client.captcha());
+  const captchas = await inBatches(travellers, setupBatch, ({ client }) => client.captcha());
 
   const agents = servers.map(() => new http.Agent({ keepAlive: true, maxSockets: travellerCount }));
   try {
     const targets = travellers.map(({ target }) => target);
-    const warm = await Promise.all(targets.map((target) => send(agents[target], servers[target].port, 'GET', '/healthz')));
+    const warm = await Promise.all(targets.map((target) => sendOver(agents[target], servers[target].port, 'GET', '/healthz')));
     assert.ok(warm.every((response) => response.status === 200), 'every warm-up request answered');
     await new Promise((resolve) => setImmediate(resolve));
 
     await setClocks(`${rushDay}T10:00:00+08:00`);
     const started = performance.now();
-    const answers = await Promise.all(travellers.map(({ client }, index) => send(agents[targets[index]],
+    const answers = await Promise.all(travellers.map(({ client }, index) => sendOver(agents[targets[index]],
       servers[targets[index]].port, 'POST', '/api/v1/bookings', {
         headers: { cookie: client.cookieHeader() },
         body: JSON.stringify({ date: rushDay, captcha_id: captchas[index], captcha_answer: '0000' }),
