@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Idle keep-alive connections: starts build/yizhan on a new SQLite file on a
-// free 127.0.0.1 port, opens N connections that each send one GET /healthz
-// and then stay open and idle for HOLD seconds (below the server's 30 s read
-// timeout), checks that a new request is still served, and prints the
-// server's peak resident memory. Bounded: N connections, one request each.
+// Idle keep-alive connections. Starts build/yizhan on a new SQLite file on a
+// free 127.0.0.1 port and opens N connections. Each sends one GET /healthz
+// and then stays idle for HOLD seconds (below the server's 30 s read
+// timeout). Then it checks that a new request is still served and prints
+// the server's peak resident memory. Bounded: N connections, one request each.
 //
 //   node bench/idle-connections.mjs [N=10000] [HOLD=10]
 import { spawn } from 'node:child_process';

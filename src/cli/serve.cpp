@@ -49,9 +49,9 @@ web::tcp::endpoint parse_listen(const std::string& text) {
   return web::tcp::endpoint(address, static_cast<unsigned short>(port));
 }
 
-// Every keep-alive connection is a file descriptor, and the rush holds tens
-// of thousands; the usual soft limit of 1024 would turn the excess into
-// refused connections. Raise it to what the system allows.
+// Every keep-alive connection is a file descriptor, and the rush keeps tens
+// of thousands open. The usual soft limit of 1024 would turn the excess into
+// rejected connections, so raise it to the hard limit.
 void raise_open_files_limit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
@@ -109,7 +109,7 @@ void run_serve(const ServeOptions& options) {
   limits.body_limit_bytes = config.body_limit_bytes;
   limits.max_waiting_requests = static_cast<std::size_t>(config.max_waiting_requests);
 
-  // Cheap requests are answered on the network threads when the store
+  // Cheap requests are handled on the network threads when the store
   // reads locally (SQLite: microseconds, never blocked by a writer in WAL
   // mode). A PostgreSQL read is a network round trip, which would stall
   // every connection of that thread, so there every request goes to a worker.

@@ -56,9 +56,9 @@ class BookingService {
   std::vector<DayAvailability> availability();
   Publicity publicity(int past_days);
 
-  // Thrown by book() when `may_wait` is false and the answer needs the
-  // writer's commit: the caller must not wait on its thread and asks again
-  // where it may.
+  // Exception thrown by book() when `may_wait` is false and the result
+  // needs the writer's commit. The caller must not wait on its thread, so it
+  // calls again from a thread that may.
   struct WouldWait {};
 
   // The whole booking decision for `account`; see the class comment.
@@ -78,10 +78,10 @@ class BookingService {
   bool open_now() const;
   const domain::BookingPolicy& policy() const { return policy_; }
 
-  // A value that changes whenever availability() or publicity() may answer
-  // differently: a new snapshot of the counts, or another local minute
-  // (open hours and dates turn over on minutes). Pages and the API cache
-  // what they render under it.
+  // Returns a value that changes whenever availability() or publicity() may
+  // return something else: a new snapshot of the counts, or another local
+  // minute (open hours and dates turn over on minutes). Callers cache what
+  // they render under it.
   std::string public_view_version();
 
   // For /metrics: attempts in the writer's queue, and accounts with a

@@ -46,9 +46,9 @@ struct Config {
   int login_rate_per_minute = 30;
   int register_rate_per_minute = 10;
   int captcha_rate_per_minute = 60;
-  // Booking requests: per client address (generous, since many travellers
-  // may share one address) and per account (a person books once; a script
-  // retrying in a loop gets 429).
+  // Booking requests per client address, generous because many travellers
+  // may share one address. Per account, a person books once, so only a
+  // script retrying in a loop reaches the limit and gets 429.
   int booking_rate_per_minute = 600;
   int booking_account_rate_per_minute = 20;
 

@@ -313,9 +313,9 @@ class Store {
   virtual void insert_session(const Session& session) = 0;
   virtual std::optional<Session> find_session(const std::string& token_digest, std::int64_t now) = 0;
   virtual void delete_session(const std::string& token_digest) = 0;
-  // The traveller whose live account session has this digest. Every
-  // traveller request asks, so an implementation may answer in one query;
-  // this default asks twice.
+  // Returns the traveller whose live account session has this digest. Every
+  // traveller request calls it, so an implementation may use one query; this
+  // default makes two.
   virtual std::optional<Account> find_session_account(const std::string& token_digest, std::int64_t now) {
     const auto session = find_session(token_digest, now);
     if (!session || session->kind != SessionKind::account) return std::nullopt;

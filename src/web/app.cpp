@@ -538,6 +538,8 @@ void App::set_language_cookie(RequestContext& context, const std::string& langua
   context.language = language;
 }
 
+// NOTE: the budgets are counted in this process only. With several servers
+// behind one address, a client gets each server's budget.
 std::optional<Error> App::limit_booking(RequestContext& context, std::int64_t account_id) {
   if (network_first_ && context.network_first_route && !context.on_network_thread) return std::nullopt;
   if (auto limited = limit_client(context, "booking", config_.booking_rate_per_minute)) return limited;

@@ -63,7 +63,7 @@ struct RequestContext {
 
 using Handler = std::function<Response(RequestContext&)>;
 
-// Where a route's handler runs. A network-first handler runs on the
+// The thread a route's handler runs on. A network-first handler runs on the
 // connection's network thread and must not wait there for a disk sync, a
 // password hash or a lock held by such work. When it would, it throws
 // NeedsWorker (or the service's WouldWait) before changing anything, and

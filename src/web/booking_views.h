@@ -10,7 +10,7 @@ namespace yizhan::web {
 
 nlohmann::json day_json(const service::DayAvailability& day);
 nlohmann::json booking_json(App& app, RequestContext& context, const store::Booking& booking);
-// Count one answer to a booking request in /metrics.
+// Counts one booking response in /metrics by its outcome.
 void count_booking(App& app, const Result<service::BookingConfirmation>& booked);
 
 }  // namespace yizhan::web

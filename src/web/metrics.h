@@ -18,8 +18,8 @@ class Metrics {
   // `route` is the route pattern (e.g. /api/v1/bookings/{booking_number}),
   // never the raw path, so that the label set stays bounded.
   void observe_request(const std::string& route, int status, double seconds);
-  // One answer to a booking request: "confirmed", "replayed" or the error
-  // code that refused it (e.g. booking.sold_out), a bounded set.
+  // Counts one booking response by outcome: "confirmed", "replayed" or the
+  // error code that rejected it (e.g. booking.sold_out), a bounded set.
   void count_booking(const std::string& outcome);
   // A value read at every scrape, e.g. the booking writer's queue length.
   // `name` is the full metric name; register before serving.

@@ -1,6 +1,6 @@
-// Booking request budgets per account and per client address: beyond them
-// the answer is 429 with Retry-After, before any other check, and counted
-// in /metrics.
+// Booking request budgets per account and per client address. Beyond them
+// the response is 429 with Retry-After, before any other check, and it is
+// counted in /metrics.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, Client, assertApiError } from '../support/server.mjs';

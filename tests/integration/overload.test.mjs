@@ -1,7 +1,6 @@
-// Overload: when more requests wait for the workers than the server takes
-// (max_waiting_requests), the excess is answered at once with 503 and
-// Retry-After in the reader's language, never left to time out, and the
-// server goes on serving afterwards.
+// Overload: when more requests wait for the workers than max_waiting_requests,
+// the excess gets 503 with Retry-After at once, in the reader's language,
+// instead of timing out. The server goes on serving afterwards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, Client, catalog, uniqueHomeReturnPermit } from '../support/server.mjs';
