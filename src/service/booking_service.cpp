@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "domain/co_resident_rules.h"
 #include "domain/id_document.h"
@@ -31,14 +34,15 @@ std::string format_time_of_day(std::chrono::seconds time) {
 }  // namespace
 
 BookingService::BookingService(store::Store& store, const Clock& clock, const TimeZone& zone,
-                               domain::BookingPolicy policy, CaptchaService& captchas, bool test_mode)
+                               domain::BookingPolicy policy, CaptchaService& captchas, bool test_mode,
+                               std::size_t batch_limit)
     : store_(store),
       clock_(clock),
       zone_(zone),
       policy_(policy),
       captchas_(captchas),
       test_mode_(test_mode),
-      writer_(store) {}
+      writer_(store, batch_limit) {}
 
 domain::LocalMoment BookingService::local_now() const {
   const auto local = zone_.to_local(clock_.now());
@@ -194,7 +198,36 @@ Result<std::vector<store::BookingMember>> BookingService::booking_group(const st
   return members;
 }
 
-Result<BookingConfirmation> BookingService::book(const store::Account& account, const std::string& date_text,
+BookingService::Pending::Pending(BookingService& service, const store::Account& account,
+                                 store::BookingAttempt attempt)
+    : service_(&service), account_(account), attempt_(std::move(attempt)) {}
+
+BookingService::Pending::Pending(Pending&& other) noexcept
+    : service_(std::exchange(other.service_, nullptr)),
+      account_(std::move(other.account_)),
+      attempt_(std::move(other.attempt_)) {}
+
+BookingService::Pending::~Pending() {
+  if (service_) service_->release_in_flight(account_.id);
+}
+
+void BookingService::release_in_flight(std::int64_t account_id) {
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    in_flight_.erase(account_id);
+  }
+  in_flight_done_.notify_all();
+}
+
+Result<BookingConfirmation> BookingService::book(const store::Account& account, const std::string& date,
+                                                 const std::string& captcha_id, const std::string& captcha_answer,
+                                                 const std::string& idempotency_key) {
+  auto prepared = prepare(account, date, captcha_id, captcha_answer, idempotency_key, true);
+  if (auto* answered = std::get_if<Result<BookingConfirmation>>(&prepared)) return std::move(*answered);
+  return decide(std::move(std::get<Pending>(prepared)));
+}
+
+BookingService::Prepared BookingService::prepare(const store::Account& account, const std::string& date_text,
                                                  const std::string& captcha_id, const std::string& captcha_answer,
                                                  const std::string& idempotency_key, bool may_wait) {
   // 1. A retry of a request that already booked gets that booking, even if
@@ -240,8 +273,6 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
     if (found->second.booked >= found->second.quota) return make_error(ErrorKind::conflict, "booking.sold_out");
   }
 
-  if (!may_wait) throw WouldWait{};
-
   // One request per account past this point. Others get 429 and should
   // wait for the first one's response, except a repeat of the same request
   // (same idempotency key, e.g. a double click on the confirm page): it
@@ -250,6 +281,7 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
   {
     std::unique_lock lock(in_flight_mutex_);
     if (!idempotency_key.empty() && in_flight_.count(account.id) > 0) {
+      if (!may_wait) throw WouldWait{};
       waited = true;
       in_flight_done_.wait_for(lock, kRepeatWait, [&] { return in_flight_.count(account.id) == 0; });
     }
@@ -259,17 +291,9 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
       return error;
     }
   }
-  struct Release {
-    BookingService& service;
-    std::int64_t account_id;
-    ~Release() {
-      {
-        std::lock_guard lock(service.in_flight_mutex_);
-        service.in_flight_.erase(account_id);
-      }
-      service.in_flight_done_.notify_all();
-    }
-  } release{*this, account.id};
+  // From here on the account's place is released when `pending` goes: after
+  // the writer's answer, or at an early return below.
+  Pending pending(*this, account, {});
   if (waited) {
     if (auto earlier = store_.find_booking_by_key(account.id, idempotency_key)) {
       return BookingConfirmation{*earlier, true};
@@ -284,9 +308,9 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
   auto members = booking_group(account, *profile, *date);
   if (!members) return members.error();
 
-  // 5. The decision, in the writer's transaction: replay, captcha, one
-  //    active booking per person, a room, a sequence. Committed on return.
-  store::BookingAttempt attempt;
+  // 5. What the writer's transaction decides: replay, captcha, one active
+  //    booking per person, a room, a sequence.
+  store::BookingAttempt& attempt = pending.attempt_;
   attempt.account_id = account.id;
   attempt.date = date_text;
   attempt.today = format_date(now.date);
@@ -300,8 +324,46 @@ Result<BookingConfirmation> BookingService::book(const store::Account& account, 
   attempt.id_number = account.id_number;
   attempt.destination_code = profile->destination_code;
   attempt.members = std::move(members.value());
-  const auto outcome = writer_.submit(attempt);
+  return pending;
+}
 
+Result<BookingConfirmation> BookingService::decide(Pending pending) {
+  const auto outcome = writer_.submit(std::move(pending.attempt_));
+  return conclude(pending.account_, outcome);
+}
+
+void BookingService::decide_async(Pending pending, Decided done) {
+  // The completion owns the Pending, so the account's place is released
+  // only after the answer is known.
+  auto owned = std::make_shared<Pending>(std::move(pending));
+  store::BookingAttempt attempt = std::move(owned->attempt_);
+  writer_.submit_async(std::move(attempt), [this, owned, done = std::move(done)](
+                                               const store::BookingOutcome& outcome, std::exception_ptr error) {
+    std::optional<Result<BookingConfirmation>> result;
+    if (!error) {
+      result = conclude(owned->account_, outcome);
+    } else {
+      // As for any store failure: 503, try again shortly.
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& failure) {
+        spdlog::error("event=store_error route=booking_writer account={} error=\"{}\"", owned->account_.id,
+                      failure.what());
+      } catch (...) {
+      }
+      Error unavailable = make_error(ErrorKind::unavailable, "service.unavailable");
+      unavailable.retry_after_seconds = 5;
+      result = std::move(unavailable);
+    }
+    // Free the account's place before the answer goes out, so that the
+    // traveller's next request is not refused as still in flight.
+    { const Pending finished(std::move(*owned)); }
+    done(std::move(*result));
+  });
+}
+
+Result<BookingConfirmation> BookingService::conclude(const store::Account& account,
+                                                     const store::BookingOutcome& outcome) {
   switch (outcome.result) {
     case store::BookingResult::confirmed:
       invalidate_cache();

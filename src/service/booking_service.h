@@ -4,18 +4,20 @@
 //
 // The path of one booking, top to bottom, is book(): cheap checks that need
 // no lock (time, window, approval, a known sell-out), then the BookingWriter,
-// whose store transaction consumes the captcha and decides the attempt, and
-// returns only after the commit. Thread-safe.
+// whose store transaction consumes the captcha and decides the attempt. The
+// answer comes only after the commit. Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 #include "domain/booking_rules.h"
@@ -51,20 +53,49 @@ struct Publicity {
 class BookingService {
  public:
   BookingService(store::Store& store, const Clock& clock, const TimeZone& zone, domain::BookingPolicy policy,
-                 CaptchaService& captchas, bool test_mode);
+                 CaptchaService& captchas, bool test_mode, std::size_t batch_limit = 512);
 
   std::vector<DayAvailability> availability();
   Publicity publicity(int past_days);
 
-  // Exception thrown by book() when `may_wait` is false and the result
-  // needs the writer's commit. The caller must not wait on its thread, so it
-  // calls again from a thread that may.
+  // Exception thrown by prepare() when `may_wait` is false and the request
+  // repeats one of the same account that is still being decided: waiting
+  // for it needs a thread that may block, so the caller calls again from
+  // one.
   struct WouldWait {};
 
-  // The whole booking decision for `account`; see the class comment.
+  // A booking request past every check that needs no lock, holding its
+  // account's one place for a request in flight until decide() or
+  // decide_async() has answered it (or until it is destroyed unanswered).
+  class Pending {
+   public:
+    Pending(Pending&&) noexcept;
+    Pending& operator=(Pending&&) = delete;
+    ~Pending();
+
+   private:
+    friend class BookingService;
+    Pending(BookingService& service, const store::Account& account, store::BookingAttempt attempt);
+    BookingService* service_;
+    store::Account account_;
+    store::BookingAttempt attempt_;
+  };
+  using Prepared = std::variant<Result<BookingConfirmation>, Pending>;
+  using Decided = std::function<void(Result<BookingConfirmation>)>;
+
+  // The whole booking decision for `account`; see the class comment. Waits
+  // for the writer's commit on the calling thread.
   Result<BookingConfirmation> book(const store::Account& account, const std::string& date,
                                    const std::string& captcha_id, const std::string& captcha_answer,
-                                   const std::string& idempotency_key, bool may_wait = true);
+                                   const std::string& idempotency_key);
+  // book() in two steps for callers that must not wait. prepare() returns
+  // the result when it needs no writer (a replay, a closed or sold-out
+  // date, a refusal), else the attempt for the writer. decide_async() hands
+  // that over and calls `done` on the writer's thread after the commit.
+  Prepared prepare(const store::Account& account, const std::string& date, const std::string& captcha_id,
+                   const std::string& captcha_answer, const std::string& idempotency_key, bool may_wait);
+  void decide_async(Pending pending, Decided done);
+  Result<BookingConfirmation> decide(Pending pending);
 
   std::vector<store::Booking> bookings_of(const store::Account& account);
   std::optional<store::Booking> active_booking(std::int64_t account_id);
@@ -104,6 +135,9 @@ class BookingService {
   // Shared, not copied: under the rush every request reads them.
   using Totals = std::map<std::string, store::DayTotals>;
   std::shared_ptr<const Totals> cached_totals();
+  // Maps the writer's outcome to the traveller's result.
+  Result<BookingConfirmation> conclude(const store::Account& account, const store::BookingOutcome& outcome);
+  void release_in_flight(std::int64_t account_id);
 
   store::Store& store_;
   const Clock& clock_;
@@ -111,7 +145,6 @@ class BookingService {
   const domain::BookingPolicy policy_;
   CaptchaService& captchas_;
   const bool test_mode_;
-  BookingWriter writer_;
 
   // Accounts whose booking request is past the cheap checks: one at a
   // time per account, so a script firing many gains nothing.
@@ -128,6 +161,10 @@ class BookingService {
   std::vector<store::DayTotals> past_cache_;  // guarded by cache_mutex_
   std::string past_cache_key_;
   std::chrono::steady_clock::time_point past_cache_time_{};
+
+  // Last, so that it is destroyed first: its thread finishes the queued
+  // attempts, whose completions use the members above.
+  BookingWriter writer_;
 };
 
 }  // namespace yizhan::service

@@ -104,6 +104,8 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.test_mode = parse_bool(key, value);
   } else if (key == "io_threads") {
     config.io_threads = parse_int(key, value, 0, 256);
+  } else if (key == "booking_batch_limit") {
+    config.booking_batch_limit = parse_int(key, value, 1, 4096);
   } else if (key == "worker_threads") {
     config.worker_threads = parse_int(key, value, 0, 1024);
   } else if (key == "read_timeout_seconds") {

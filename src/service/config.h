@@ -28,12 +28,14 @@ struct Config {
 
   // HTTP connections.
   int io_threads = 0;      // 0: one per core
-  int worker_threads = 0;  // 0: four per core; runs handlers, store and hashing
+  int worker_threads = 0;  // 0: 16 per core; runs handlers, store and hashing
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
   std::uint64_t body_limit_bytes = 64 * 1024;
   // Requests waiting for a worker beyond which new ones get 503 at once.
   int max_waiting_requests = 4096;
+  // Booking attempts decided in one store transaction at most.
+  int booking_batch_limit = 512;
 
   // Sessions and sign-in protection.
   int session_lifetime_minutes = 12 * 60;

@@ -72,7 +72,8 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
       accounts_(store_, clock_, zone_, config_, captchas_),
       divisions_(config_.divisions_file),
       profiles_(store_, clock_, zone_, divisions_),
-      bookings_(store_, clock_, zone_, service::booking_policy(config_), captchas_, config_.test_mode),
+      bookings_(store_, clock_, zone_, service::booking_policy(config_), captchas_, config_.test_mode,
+                static_cast<std::size_t>(config_.booking_batch_limit)),
       catalogs_(config_.share_dir + "/i18n"),
       templates_(config_.share_dir + "/templates") {
   slip_keys_ = std::make_shared<service::SlipKeyDirectory>(service::slip_key_directory(config_), true);
@@ -121,51 +122,79 @@ std::string next_request_id() {
 }  // namespace
 
 Response App::handle(Request&& request, const std::string& client_address) {
-  return *handle_on(request, client_address, false);
+  return std::move(*handle_on(request, client_address, false).response);
 }
 
-std::optional<Response> App::handle_quickly(Request& request, const std::string& client_address) {
+QuickAnswer App::handle_quickly(Request& request, const std::string& client_address) {
   return handle_on(request, client_address, true);
 }
 
-std::optional<Response> App::handle_on(Request& request, const std::string& client_address, bool on_network_thread) {
-  const auto started = std::chrono::steady_clock::now();
-  RequestContext context;
-  context.request = std::move(request);
-  context.client_address = client_address;
-  context.request_id = next_request_id();
-  context.language = config_.default_language;
-  context.on_network_thread = on_network_thread;
+QuickAnswer App::handle_on(Request& request, const std::string& client_address, bool on_network_thread) {
+  // Shared, because a handler that answers later (answer_later) keeps the
+  // context until then.
+  auto context = std::make_shared<RequestContext>();
+  context->started = std::chrono::steady_clock::now();
+  context->request = std::move(request);
+  context->client_address = client_address;
+  context->request_id = next_request_id();
+  context->language = config_.default_language;
+  context->on_network_thread = on_network_thread;
 
-  std::string route_name = "unmatched";
   Response response;
   try {
-    response = dispatch(context, route_name);
+    response = guarded(*context, [&] { return dispatch(*context, context->route_name); });
   } catch (const NeedsWorker&) {
-    request = std::move(context.request);
-    return std::nullopt;
+    request = std::move(context->request);
+    return {};
   } catch (const service::BookingService::WouldWait&) {
-    request = std::move(context.request);
-    return std::nullopt;
+    request = std::move(context->request);
+    return {};
+  }
+  if (context->late) return QuickAnswer{std::nullopt, context->late};
+  return QuickAnswer{conclude(*context, std::move(response)), nullptr};
+}
+
+Response App::guarded(RequestContext& context, const std::function<Response()>& produce) {
+  try {
+    return produce();
   } catch (const store::StoreError& error) {
-    spdlog::error("event=store_error request_id={} route={} error=\"{}\"", context.request_id, route_name, error.what());
-    response = json_error(context, make_error(ErrorKind::unavailable, "service.unavailable"));
+    // Nothing will deliver a late answer the handler promised before it failed.
+    context.late.reset();
+    spdlog::error("event=store_error request_id={} route={} error=\"{}\"", context.request_id, context.route_name,
+                  error.what());
+    Response response = json_error(context, make_error(ErrorKind::unavailable, "service.unavailable"));
     response.set(http::field::retry_after, "5");
+    return response;
   } catch (const std::exception& error) {
-    spdlog::error("event=handler_error request_id={} route={} error=\"{}\"", context.request_id, route_name,
+    context.late.reset();
+    spdlog::error("event=handler_error request_id={} route={} error=\"{}\"", context.request_id, context.route_name,
                   error.what());
     Error internal = make_error(ErrorKind::unavailable, "service.internal_error");
-    response = json_error(context, internal);
+    Response response = json_error(context, internal);
     response.result(http::status::internal_server_error);
+    return response;
   }
-  response = finish(context, std::move(response));
+}
 
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  metrics_.observe_request(route_name, static_cast<int>(response.result_int()), seconds);
+Response App::conclude(RequestContext& context, Response response) {
+  response = finish(context, std::move(response));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
+  metrics_.observe_request(context.route_name, static_cast<int>(response.result_int()), seconds);
   spdlog::info("event=request request_id={} client={} method={} route={} status={} ms={:.2f}", context.request_id,
-               context.client_address, std::string(context.request.method_string()), route_name,
+               context.client_address, std::string(context.request.method_string()), context.route_name,
                response.result_int(), seconds * 1000);
   return response;
+}
+
+std::function<void(App::LateBuilder)> App::answer_later(RequestContext& context) {
+  context.late = std::make_shared<LateResponse>();
+  return [this, owner = context.shared_from_this(), late = context.late](LateBuilder build) {
+    late->deliver([this, owner, build = std::move(build)] {
+      owner->late.reset();
+      RequestContext& context = *owner;
+      return conclude(context, guarded(context, [&] { return build(context); }));
+    });
+  };
 }
 
 Response App::read_error(http::status status, const std::string& code, const Request* headers) {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "service/slip_keys.h"
 #include "store/store.h"
 #include "web/beast.h"
+#include "web/http_server.h"
 #include "web/i18n.h"
 #include "web/metrics.h"
 #include "web/static_files.h"
@@ -38,7 +40,7 @@ inline constexpr std::string_view kLanguageCookie = "lang";
 inline constexpr std::string_view kCsrfCookie = "yz_csrf";
 
 // One request on its way through the App.
-struct RequestContext {
+struct RequestContext : std::enable_shared_from_this<RequestContext> {
   Request request;
   std::string path;  // decoded, without the query
   std::map<std::string, std::string> query;
@@ -46,6 +48,8 @@ struct RequestContext {
   std::map<std::string, std::string> params;  // {name} segments of the route
   std::string client_address;
   std::string request_id;
+  std::string route_name = "unmatched";  // the matched route's pattern, for metrics and logs
+  std::chrono::steady_clock::time_point started;
   std::string language;
   std::string csrf_token;               // the form token of this browser
   std::map<std::string, std::string> form;  // fields of a posted HTML form
@@ -55,6 +59,8 @@ struct RequestContext {
   // Handled on a network thread (RunOn::network_first): nothing may wait.
   bool on_network_thread = false;
   bool network_first_route = false;  // the matched route is RunOn::network_first
+  // Set by App::answer_later: the response comes later through it.
+  std::shared_ptr<LateResponse> late;
 
   std::string cookie(std::string_view name) const;
   // A field of the posted form, or "" when it is absent.
@@ -78,10 +84,10 @@ class App {
       service::AdjustableClock* test_clock);
 
   Response handle(Request&& request, const std::string& client_address);
-  // Handles `request` on a network thread. Returns the response if the
-  // route is network-first and needed no waiting, else nullopt with
-  // `request` unchanged.
-  std::optional<Response> handle_quickly(Request& request, const std::string& client_address);
+  // Handles `request` on a network thread. Answers if the route is
+  // network-first and needed no waiting (at once, or later through a
+  // LateResponse), else returns neither, with `request` unchanged.
+  QuickAnswer handle_quickly(Request& request, const std::string& client_address);
   // The answer to a request that could not be read completely; `headers`
   // are its header fields when they were read, else null.
   Response read_error(http::status status, const std::string& code, const Request* headers);
@@ -90,6 +96,15 @@ class App {
   Response overloaded(const Request& request);
 
   void add_route(http::verb method, std::string pattern, Handler handler, RunOn run_on = RunOn::worker);
+
+  // For a network-first handler on a network thread whose answer waits for
+  // work on another thread (a booking waiting for the writer's commit).
+  // Returns the function to call once, from any thread, with what builds
+  // the response; the connection waits without holding a thread, and the
+  // builder runs on its network thread. The handler then returns any
+  // response; it is discarded.
+  using LateBuilder = std::function<Response(RequestContext&)>;
+  std::function<void(LateBuilder)> answer_later(RequestContext& context);
 
   // Shared helpers for handlers.
   Response json(RequestContext& context, http::status status, const nlohmann::json& body);
@@ -147,7 +162,12 @@ class App {
     RunOn run_on = RunOn::worker;
   };
 
-  std::optional<Response> handle_on(Request& request, const std::string& client_address, bool on_network_thread);
+  QuickAnswer handle_on(Request& request, const std::string& client_address, bool on_network_thread);
+  // Calls `produce` and returns its response, or the error response when it
+  // throws a store or other error. NeedsWorker and WouldWait pass through.
+  Response guarded(RequestContext& context, const std::function<Response()>& produce);
+  // Adds the common headers, counts and logs the response.
+  Response conclude(RequestContext& context, Response response);
 
   Response dispatch(RequestContext& context, std::string& route_name);
   Response finish(RequestContext& context, Response response);

@@ -9,6 +9,40 @@
 
 namespace yizhan::web {
 
+void LateResponse::deliver(Builder build) {
+  std::unique_lock lock(mutex_);
+  if (!resume_) {
+    build_ = std::move(build);
+    return;
+  }
+  auto resume = std::move(resume_);
+  lock.unlock();
+  resume(std::move(build));
+}
+
+asio::awaitable<LateResponse::Builder> LateResponse::wait() {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Builder)>(
+      [this](auto handler) {
+        // The handler resumes the coroutine and must run on its executor.
+        // Keeping that executor's work counted stops io_context::run()
+        // from returning during shutdown while this answer is still due.
+        auto executor = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        std::function<void(Builder)> resume = [shared, executor](Builder build) {
+          asio::post(executor, [shared, build = std::move(build)]() mutable { (*shared)(std::move(build)); });
+        };
+        std::unique_lock lock(mutex_);
+        if (!build_) {
+          resume_ = std::move(resume);
+          return;
+        }
+        auto build = std::move(build_);
+        lock.unlock();
+        resume(std::move(build));
+      },
+      asio::use_awaitable);
+}
+
 // One accepted connection. The serve() coroutine owns it through a
 // shared_ptr; the server's registry only holds a weak_ptr so that shutdown
 // can reach idle connections. All members are touched only on the
@@ -157,10 +191,13 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
     } else {
       Request request = parser.release();
       keep_alive = request.keep_alive();
-      std::optional<Response> quick;
+      QuickAnswer quick;
       if (quick_handler_) quick = quick_handler_(request, client_address);
-      if (quick) {
-        response = std::move(*quick);
+      if (quick.response) {
+        response = std::move(*quick.response);
+      } else if (quick.late) {
+        const auto build = co_await quick.late->wait();
+        response = build();
       } else if (overload_handler_ && waiting_requests_.load() >= limits_.max_waiting_requests) {
         response = overload_handler_(request);
       } else {

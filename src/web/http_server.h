@@ -33,12 +33,39 @@ struct ServerLimits {
 
 // Called on a worker thread for every request that was read completely.
 using RequestHandler = std::function<Response(Request&& request, const std::string& client_address)>;
+// A response finished later on another thread, for a request whose answer
+// waits for work that needs no thread of the connection's own (a booking
+// waiting for the writer's commit). The connection waits for it without
+// holding a thread. Thread-safe.
+class LateResponse {
+ public:
+  // Builds the response; runs on the connection's network thread.
+  using Builder = std::function<Response()>;
+
+  // Called once, from any thread.
+  void deliver(Builder build);
+  // Resumes the awaiting coroutine on its own executor with the builder.
+  asio::awaitable<Builder> wait();
+
+ private:
+  std::mutex mutex_;
+  Builder build_;                        // guarded by mutex_; set by deliver() before wait()
+  std::function<void(Builder)> resume_;  // guarded by mutex_; set by wait() before deliver()
+};
+
+// Result of the quick handler: a response, a late response, or neither.
+// With neither, `request` is untouched and goes to a worker.
+struct QuickAnswer {
+  std::optional<Response> response;
+  std::shared_ptr<LateResponse> late;
+};
+
 // Called first, on the connection's own network thread, for every request
-// that was read completely. Returns the response if it needs no waiting (no
-// disk sync, no password hashing), else nullopt with `request` untouched,
-// and the request goes to a worker. Responding on the network thread saves
-// two thread hand-offs, most of the cost of a cheap request.
-using QuickHandler = std::function<std::optional<Response>(Request& request, const std::string& client_address)>;
+// that was read completely. Returns the response to a request that needs no
+// waiting (no disk sync, no password hashing), at once or as a LateResponse;
+// other requests go to a worker. Responding on the network thread saves two thread hand-offs, most
+// of the cost of a cheap request.
+using QuickHandler = std::function<QuickAnswer(Request& request, const std::string& client_address)>;
 // Builds the response when the workers are saturated (see max_waiting_requests).
 using OverloadHandler = std::function<Response(const Request& request)>;
 // Builds the answer to a request that could not be read (too large,

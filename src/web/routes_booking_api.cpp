@@ -2,6 +2,7 @@
 // bookings, cancelling, and the public totals.
 #include <memory>
 #include <mutex>
+#include <variant>
 
 #include "domain/id_document.h"
 #include "web/app.h"
@@ -78,6 +79,18 @@ void count_booking(App& app, const Result<service::BookingConfirmation>& booked)
   }
 }
 
+namespace {
+
+Response booking_response(App& app, RequestContext& context, const Result<service::BookingConfirmation>& booked) {
+  count_booking(app, booked);
+  if (!booked) return app.json_error(context, booked.error());
+  auto json = booking_json(app, context, booked.value().booking);
+  json["replayed"] = booked.value().replayed;
+  return app.json(context, booked.value().replayed ? http::status::ok : http::status::created, json);
+}
+
+}  // namespace
+
 void register_booking_api(App& app) {
   auto availability_cache = std::make_shared<PublicBodyCache>();
   app.add_route(http::verb::get, "/api/v1/availability", [&app, availability_cache](RequestContext&) {
@@ -120,15 +133,26 @@ void register_booking_api(App& app) {
                                                           {"captcha_answer", JsonType::string, true}});
     if (!body) return app.json_error(context, body.error());
     const std::string key(to_std(context.request["Idempotency-Key"]));
-    auto booked = app.bookings().book(*account, string_member(body.value(), "date"),
-                                      string_member(body.value(), "captcha_id"),
-                                      string_member(body.value(), "captcha_answer"), key,
-                                      !context.on_network_thread);
-    count_booking(app, booked);
-    if (!booked) return app.json_error(context, booked.error());
-    auto json = booking_json(app, context, booked.value().booking);
-    json["replayed"] = booked.value().replayed;
-    return app.json(context, booked.value().replayed ? http::status::ok : http::status::created, json);
+    auto prepared = app.bookings().prepare(*account, string_member(body.value(), "date"),
+                                           string_member(body.value(), "captcha_id"),
+                                           string_member(body.value(), "captcha_answer"), key,
+                                           !context.on_network_thread);
+    if (auto* answered = std::get_if<Result<service::BookingConfirmation>>(&prepared)) {
+      return booking_response(app, context, *answered);
+    }
+    auto& pending = std::get<service::BookingService::Pending>(prepared);
+    if (!context.on_network_thread) {
+      return booking_response(app, context, app.bookings().decide(std::move(pending)));
+    }
+    // On a network thread the commit is not waited for: the writer's thread
+    // reports the outcome and this connection's thread answers.
+    app.bookings().decide_async(
+        std::move(pending), [&app, reply = app.answer_later(context)](Result<service::BookingConfirmation> booked) {
+          reply([&app, booked = std::move(booked)](RequestContext& context) {
+            return booking_response(app, context, booked);
+          });
+        });
+    return Response{};
   }, RunOn::network_first);
 
   app.add_route(http::verb::get, "/api/v1/me/bookings", [&app](RequestContext& context) {

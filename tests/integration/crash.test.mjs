@@ -22,10 +22,10 @@ const settings = {
   // not what this test is about.
   password_memory_kib: 1024,
   password_passes: 1,
-  // Two workers keep the writer's batches small, so the rush lasts long
-  // enough for the kill to land in its middle. With the default pool the 100
-  // rooms can be gone before the client has read the first confirmations.
-  worker_threads: 2,
+  // Small batches make the rush span many commits, so the kill lands in its
+  // middle. With the default limit one batch can decide all 300 requests
+  // before the client has read the first confirmation.
+  booking_batch_limit: 2,
 };
 
 const profile = {

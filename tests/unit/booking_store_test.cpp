@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <latch>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -593,6 +595,58 @@ TEST_P(BookingStoreTest, WriterConcurrentDoubleSubmitBooksOnce) {
   EXPECT_EQ(numbers[without_key].size(), 1u) << "every refusal names the one booking";
   EXPECT_EQ(booked(kDate), 2);
   EXPECT_EQ(count_bookings(kDate, "confirmed"), 2);
+}
+
+TEST_P(BookingStoreTest, WriterAsyncReportsEveryAttemptInBatchesUpToTheLimit) {
+  constexpr int kQuota = 30;
+  constexpr int kAttempts = 50;
+  constexpr std::size_t kLimit = 8;
+  ASSERT_EQ(set_quota(kDate, kQuota), QuotaResult::set);
+  const auto ids = add_accounts(kAttempts);
+
+  std::mutex mutex;
+  std::vector<BookingOutcome> outcomes;
+  std::set<std::thread::id> reporting_threads;
+  {
+    // Destroyed at the end of this block: the destructor must decide and
+    // report whatever is still queued before it returns.
+    service::BookingWriter writer(*store_, kLimit);
+    for (const auto id : ids) {
+      writer.submit_async(attempt(id), [&](const BookingOutcome& outcome, std::exception_ptr error) {
+        EXPECT_FALSE(error);
+        std::lock_guard lock(mutex);
+        outcomes.push_back(outcome);
+        reporting_threads.insert(std::this_thread::get_id());
+      });
+    }
+  }
+
+  ASSERT_EQ(outcomes.size(), static_cast<std::size_t>(kAttempts));
+  EXPECT_EQ(reporting_threads.size(), 1u) << "every outcome comes from the writer's thread";
+  EXPECT_EQ(reporting_threads.count(std::this_thread::get_id()), 0u);
+  const auto confirmed = std::count_if(outcomes.begin(), outcomes.end(), [](const BookingOutcome& outcome) {
+    return outcome.result == BookingResult::confirmed;
+  });
+  EXPECT_EQ(confirmed, kQuota);
+  EXPECT_EQ(booked(kDate), kQuota);
+  // Each commit holds at most kLimit attempts, so 50 attempts need at
+  // least 7 transactions; the sequences still run 1..30 without a gap.
+  EXPECT_EQ(query_int("SELECT max(sequence) FROM bookings WHERE date = '2026-12-25'"), kQuota);
+}
+
+TEST_P(BookingStoreTest, WriterAsyncReportsAFailedBatchToEachAttempt) {
+  ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
+  const auto ids = add_accounts(2);
+  ASSERT_EQ(database_->fail_booking_inserts(ids[0]), backends::SqlStatus::ok);
+  std::promise<std::exception_ptr> failed;
+  {
+    service::BookingWriter writer(*store_);
+    writer.submit_async(attempt(ids[0]), [&](const BookingOutcome&, std::exception_ptr error) { failed.set_value(error); });
+  }
+  const auto error = failed.get_future().get();
+  ASSERT_TRUE(error);
+  EXPECT_THROW(std::rethrow_exception(error), StoreError);
+  EXPECT_EQ(booked(kDate), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BookingStoreTest, backends::kAllBackends, backends::backend_name);
