@@ -148,8 +148,8 @@ void WaitingRoom::admit(std::int64_t account_id, Entry& entry, TimePoint now) {
 WaitingRoom::Entry* WaitingRoom::live_entry(std::int64_t account_id, TimePoint now) {
   const auto found = entries_.find(account_id);
   if (found == entries_.end()) return nullptr;
-  // advance() forgets ended windows too, but only those at the front of
-  // the admission order; this covers a call whose `now` lags behind.
+  // advance() drops ended windows too, but only from the front of the
+  // admission order. This check also covers a call whose `now` lags behind.
   if (found->second.admitted && found->second.admitted_until <= now) {
     entries_.erase(found);
     return nullptr;

@@ -38,7 +38,7 @@ class WaitingRoom {
     std::chrono::seconds admitted_for{600};
   };
 
-  // How the ticket a request presented was judged.
+  // Verdict on the ticket that a request presented.
   enum class PresentedTicket {
     none,           // no ticket was presented
     valid,          // the account's current ticket
