@@ -7,7 +7,7 @@
 // the test clock only puts "today" inside the booking hours.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, Client, setClock, assertApiError } from '../support/server.mjs';
+import { startServer, Client, setClock, assertApiError, catalog } from '../support/server.mjs';
 import { approvedTraveller, setQuota, staffSession } from '../e2e/support/booking_helpers.mjs';
 
 const today = '2027-04-12';
@@ -224,7 +224,7 @@ describe('waiting room on, 1 admission a second, burst 2', () => {
   test('pages send a waiting browser to /queue with the date', async () => {
     const [first, second] = await travellers(server, reviewer, 2);
     // Make the queue busy so that both have to wait.
-    const busy = await travellers(server, reviewer, 3);
+    const busy = await travellers(server, reviewer, 5);
     for (const client of busy) await client.request('POST', '/api/v1/queue');
 
     const confirm = await first.request('GET', `/book/${today}`);
@@ -241,7 +241,19 @@ describe('waiting room on, 1 admission a second, burst 2', () => {
     assert.match(page.text, /aria-live="polite"/);
     assert.match(page.text, /<noscript><meta http-equiv="refresh" content="5"><\/noscript>/);
 
-    // A posted booking form is answered with 303 to the queue, not decided.
+    // Every text of the page comes from the reader's catalog.
+    for (const language of ['zh-Hant', 'zh-Hans', 'en']) {
+      first.cookies.set('lang', language);
+      const translated = await first.request('GET', `/queue?date=${today}`);
+      const texts = catalog(language).ui;
+      for (const key of ['queue_title', 'queue_position_label', 'queue_wait_label', 'queue_live_hint']) {
+        assert.ok(translated.text.includes(texts[key]), `${language} page shows ${key}`);
+      }
+      assert.doesNotMatch(translated.text, /queue_\w+/, `${language}: no catalog key shows as text`);
+    }
+    first.cookies.set('lang', 'en');
+
+    // A posted booking form gets a 303 to the queue and is not decided.
     const csrf = 'a'.repeat(24);
     second.cookies.set('yz_csrf', csrf);
     const posted = await second.request('POST', `/book/${today}`,
