@@ -73,7 +73,6 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
       divisions_(config_.divisions_file),
       profiles_(store_, clock_, zone_, divisions_),
       bookings_(store_, clock_, zone_, service::booking_policy(config_), captchas_, config_.test_mode),
-      waiting_room_(service::waiting_room_settings(config_)),
       catalogs_(config_.share_dir + "/i18n"),
       templates_(config_.share_dir + "/templates") {
   slip_keys_ = std::make_shared<service::SlipKeyDirectory>(service::slip_key_directory(config_), true);

@@ -169,7 +169,7 @@ class App {
   service::ProfileService profiles_;
   service::BookingService bookings_;
   service::RateLimiter rate_limiter_;
-  service::WaitingRoom waiting_room_;
+  service::WaitingRoom waiting_room_{service::waiting_room_settings(config_)};
   Catalogs catalogs_;
   Templates templates_;
   Metrics metrics_;
