@@ -130,6 +130,12 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.booking_rate_per_minute = parse_int(key, value, 1, kMaxInt);
   } else if (key == "booking_account_rate_per_minute") {
     config.booking_account_rate_per_minute = parse_int(key, value, 1, kMaxInt);
+  } else if (key == "waiting_room_admit_per_second") {
+    config.waiting_room_admit_per_second = parse_int(key, value, 0, 1'000'000);
+  } else if (key == "waiting_room_burst") {
+    config.waiting_room_burst = parse_int(key, value, 0, 1'000'000);
+  } else if (key == "waiting_room_admitted_minutes") {
+    config.waiting_room_admitted_minutes = parse_int(key, value, 1, 24 * 60);
   } else if (key == "login_rate_per_minute") {
     config.login_rate_per_minute = parse_int(key, value, 1, kMaxInt);
   } else if (key == "register_rate_per_minute") {

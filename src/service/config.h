@@ -54,6 +54,14 @@ struct Config {
   int booking_rate_per_minute = 600;
   int booking_account_rate_per_minute = 20;
 
+  // Waiting room in front of the booking path: admissions per second, 0
+  // to turn it off. `waiting_room_burst` admissions may pass at once after
+  // a quiet spell; 0 means the rate (at least 1). An admitted account may
+  // book for `waiting_room_admitted_minutes`, then queues again.
+  int waiting_room_admit_per_second = 0;
+  int waiting_room_burst = 0;
+  int waiting_room_admitted_minutes = 10;
+
   // Booking policy. Times are local "HH:MM" in `zone`.
   std::string booking_opens_at = "10:00";
   std::string booking_closes_at = "20:00";

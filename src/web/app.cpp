@@ -97,6 +97,7 @@ App::App(service::Config config, store::Store& store, service::Clock& clock, ser
   register_port_routes(*this);
   register_no_show_routes(*this);
   register_co_resident_routes(*this);
+  register_waiting_room_routes(*this);
 }
 
 void App::add_route(http::verb method, std::string pattern, Handler handler, RunOn run_on) {

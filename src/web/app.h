@@ -24,6 +24,7 @@
 #include "service/profile_service.h"
 #include "service/rate_limiter.h"
 #include "service/slip_keys.h"
+#include "service/waiting_room.h"
 #include "store/store.h"
 #include "web/beast.h"
 #include "web/http_server.h"
@@ -150,6 +151,7 @@ class App {
   service::AccountService& accounts() { return accounts_; }
   service::ProfileService& profiles() { return profiles_; }
   service::BookingService& bookings() { return bookings_; }
+  service::WaitingRoom& waiting_room() { return waiting_room_; }
   const service::Divisions& divisions() const { return divisions_; }
   const Catalogs& catalogs() const { return catalogs_; }
   Metrics& metrics() { return metrics_; }
@@ -191,6 +193,7 @@ class App {
   service::ProfileService profiles_;
   service::BookingService bookings_;
   service::RateLimiter rate_limiter_;
+  service::WaitingRoom waiting_room_{service::waiting_room_settings(config_)};
   Catalogs catalogs_;
   Templates templates_;
   Metrics metrics_;
@@ -218,6 +221,7 @@ void register_slip_routes(App& app);
 void register_port_routes(App& app);
 void register_no_show_routes(App& app);
 void register_co_resident_routes(App& app);
+void register_waiting_room_routes(App& app);
 
 }  // namespace yizhan::web
 

@@ -1,5 +1,7 @@
 #include "web/metrics.h"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <sstream>
 
 namespace yizhan::web {
@@ -27,12 +29,18 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
   gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(read)});
 }
 
+void Metrics::add_counter(std::string name, std::string help, std::function<double()> read) {
+  gauges_.push_back(Gauge{std::move(name), std::move(help), std::move(read), "counter"});
+}
+
 std::string Metrics::render_prometheus() const {
   std::ostringstream out;
-  // Gauges first and outside the lock: reading one may take other locks.
+  // Values read from elsewhere go first and outside the lock: reading one
+  // may take other locks. fmt prints the shortest exact form, where the
+  // stream's 6 digits would round a large counter.
   for (const auto& gauge : gauges_) {
-    out << "# HELP " << gauge.name << " " << gauge.help << "\n# TYPE " << gauge.name << " gauge\n"
-        << gauge.name << " " << gauge.read() << "\n";
+    out << "# HELP " << gauge.name << " " << gauge.help << "\n# TYPE " << gauge.name << " " << gauge.type << "\n"
+        << gauge.name << " " << fmt::format("{}", gauge.read()) << "\n";
   }
   std::lock_guard lock(mutex_);
   out << "# HELP yizhan_bookings_total Answers to booking requests: confirmed, replayed, or the code that refused "

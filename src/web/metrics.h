@@ -24,6 +24,9 @@ class Metrics {
   // A value read at every scrape, e.g. the booking writer's queue length.
   // `name` is the full metric name; register before serving.
   void add_gauge(std::string name, std::string help, std::function<double()> read);
+  // The same for a counter kept elsewhere, e.g. by a service; `read` must
+  // never return less than it did before.
+  void add_counter(std::string name, std::string help, std::function<double()> read);
   std::string render_prometheus() const;
 
  private:
@@ -43,6 +46,7 @@ class Metrics {
     std::string name;
     std::string help;
     std::function<double()> read;
+    const char* type = "gauge";  // or "counter"
   };
   std::vector<Gauge> gauges_;  // fixed once serving
 };

@@ -8,6 +8,7 @@
 #include "web/app.h"
 #include "web/booking_views.h"
 #include "web/json_input.h"
+#include "web/waiting_room_views.h"
 
 namespace yizhan::web {
 
@@ -124,6 +125,7 @@ void register_booking_api(App& app) {
   app.add_route(http::verb::post, "/api/v1/bookings", [&app](RequestContext& context) {
     const auto account = app.current_account(context);
     if (!account) return app.json_error(context, make_error(ErrorKind::unauthenticated, "auth.required"));
+    if (auto waiting = wait_for_turn(app, context, *account, "")) return std::move(*waiting);
     if (auto limited = app.limit_booking(context, account->id)) {
       app.metrics().count_booking(limited->code);
       return app.json_error(context, *limited);

@@ -12,6 +12,7 @@
 #include "service/crypto.h"
 #include "web/app.h"
 #include "web/booking_views.h"
+#include "web/waiting_room_views.h"
 
 namespace yizhan::web {
 namespace {
@@ -394,6 +395,7 @@ void register_booking_pages(App& app) {
     if (service::ProfileService::review_status(profile) != "approved") return app.redirect(context, "/book");
     if (is_banned(app, *account)) return app.redirect(context, "/book");
     if (app.bookings().active_booking(account->id)) return app.redirect(context, "/book");
+    if (auto waiting = wait_for_turn(app, context, *account, date)) return std::move(*waiting);
     return render_confirm(app, context, *account, *day, std::nullopt);
   });
 
@@ -402,6 +404,7 @@ void register_booking_pages(App& app) {
     if (!account) return app.redirect(context, "/login");
     const std::string& date = context.params["date"];
     if (!service::parse_date(date)) return app.json_error(context, make_error(ErrorKind::not_found, "request.not_found"));
+    if (auto waiting = wait_for_turn(app, context, *account, date)) return std::move(*waiting);
     if (auto limited = app.limit_booking(context, account->id)) {
       app.metrics().count_booking(limited->code);
       const auto day = window_day(app, date);
