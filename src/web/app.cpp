@@ -178,7 +178,6 @@ Response App::guarded(RequestContext& context, const std::function<Response()>& 
 }
 
 Response App::conclude(RequestContext& context, Response response) {
-  if (is_write(context.request.method()) && !context.network_first_route) session_cache_.note_write();
   response = finish(context, std::move(response));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - context.started).count();
   metrics_.observe_request(context.route_name, static_cast<int>(response.result_int()), seconds);
@@ -501,20 +500,7 @@ Response App::page(RequestContext& context, const std::string& page, const std::
 std::optional<store::Account> App::current_account(RequestContext& context) {
   if (!context.account_lookup) {
     const std::string token = context.cookie(kSessionCookie);
-    if (token.empty()) {
-      context.account_lookup = std::optional<store::Account>();
-    } else if (!context.network_first_route) {
-      context.account_lookup = accounts_.account_for_session(token);
-    } else {
-      const auto now = SessionCache::Clock::now();
-      auto cached = session_cache_.get(token, now);
-      if (!cached) {
-        const auto generation = session_cache_.generation();
-        cached = accounts_.account_for_session(token);
-        session_cache_.put(token, *cached, generation, now);
-      }
-      context.account_lookup = std::move(cached);
-    }
+    context.account_lookup = token.empty() ? std::nullopt : accounts_.account_for_session(token);
   }
   return *context.account_lookup;
 }

@@ -30,7 +30,6 @@
 #include "web/http_server.h"
 #include "web/i18n.h"
 #include "web/metrics.h"
-#include "web/session_cache.h"
 #include "web/static_files.h"
 #include "web/templates.h"
 
@@ -77,9 +76,6 @@ using Handler = std::function<Response(RequestContext&)>;
 // NeedsWorker (or the service's WouldWait) before changing anything, and
 // the request is handled again from the start on a worker thread. Routes
 // that everyone hits at the opening are network-first; the rest need not be.
-// A network-first route must not change accounts or end sessions: its
-// requests read the session through a short-lived cache (SessionCache)
-// that only the other routes' write requests clear.
 enum class RunOn { worker, network_first };
 struct NeedsWorker {};
 
@@ -200,9 +196,6 @@ class App {
   std::shared_ptr<service::SlipKeyDirectory> slip_keys_;
   std::vector<Route> routes_;
   bool network_first_ = false;
-  // Sessions read by network-first routes; every other write request
-  // clears it.
-  SessionCache session_cache_{std::chrono::seconds(2), 65536};
 };
 
 // Route groups, one file each.
