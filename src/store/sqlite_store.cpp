@@ -112,6 +112,9 @@ void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry) {
 }
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
+  // All connections' page caches together: past this SQLite reuses cached
+  // pages instead of allocating more. Process-wide, like the caches' memory.
+  sqlite3_soft_heap_limit64(kSoftHeapLimitBytes);
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) {
     std::error_code ignored;
@@ -123,6 +126,8 @@ SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
 }
 
 SqliteStore::~SqliteStore() = default;
+
+const std::int64_t SqliteStore::kSoftHeapLimitBytes = 96ll * 1024 * 1024;
 
 SqliteStore::Lease SqliteStore::acquire() {
   {

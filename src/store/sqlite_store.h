@@ -22,6 +22,9 @@ void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry);
 
 class SqliteStore final : public Store {
  public:
+  // SQLite's memory use across connections beyond which page caches shrink.
+  static const std::int64_t kSoftHeapLimitBytes;
+
   explicit SqliteStore(std::string path);
   ~SqliteStore() override;
 
