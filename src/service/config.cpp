@@ -134,6 +134,8 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.waiting_room_admit_per_second = parse_int(key, value, 0, 1'000'000);
   } else if (key == "waiting_room_burst") {
     config.waiting_room_burst = parse_int(key, value, 0, 1'000'000);
+  } else if (key == "waiting_room_abandoned_seconds") {
+    config.waiting_room_abandoned_seconds = parse_int(key, value, 10, 24 * 3600);
   } else if (key == "waiting_room_admitted_minutes") {
     config.waiting_room_admitted_minutes = parse_int(key, value, 1, 24 * 60);
   } else if (key == "login_rate_per_minute") {

@@ -61,6 +61,7 @@ struct Config {
   int waiting_room_admit_per_second = 0;
   int waiting_room_burst = 0;
   int waiting_room_admitted_minutes = 10;
+  int waiting_room_abandoned_seconds = 60;
 
   // Booking policy. Times are local "HH:MM" in `zone`.
   std::string booking_opens_at = "10:00";

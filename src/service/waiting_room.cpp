@@ -39,6 +39,7 @@ WaitingRoom::Settings waiting_room_settings(const Config& config) {
   settings.burst = config.waiting_room_burst > 0 ? config.waiting_room_burst
                                                  : std::max(config.waiting_room_admit_per_second, 1);
   settings.admitted_for = std::chrono::minutes(config.waiting_room_admitted_minutes);
+  settings.abandoned_after = std::chrono::seconds(config.waiting_room_abandoned_seconds);
   return settings;
 }
 
@@ -55,6 +56,7 @@ WaitingRoom::TicketStatus WaitingRoom::arrive(std::int64_t account_id, std::stri
   }
 
   std::lock_guard lock(mutex_);
+  note_seen(account_id, now);
   advance(now);
   Entry* entry = live_entry(account_id, now);
   const PresentedTicket presented = judge(presented_ticket, account_id, entry);
@@ -72,6 +74,7 @@ WaitingRoom::TicketStatus WaitingRoom::arrive(std::int64_t account_id, std::stri
       ++tickets_total_;
     }
   }
+  entry->last_seen = now;  // a new entry
   TicketStatus status = status_of(account_id, *entry);
   status.presented = presented;
   return status;
@@ -82,6 +85,7 @@ WaitingRoom::Lookup WaitingRoom::find(std::int64_t account_id, std::string_view 
   if (!enabled()) return lookup;
 
   std::lock_guard lock(mutex_);
+  note_seen(account_id, now);
   advance(now);
   const Entry* entry = live_entry(account_id, now);
   const PresentedTicket presented = judge(presented_ticket, account_id, entry);
@@ -101,6 +105,7 @@ WaitingRoom::Counters WaitingRoom::counters(TimePoint now) {
   counters.waiting = next_number_ - next_admitted_;
   counters.admitted_total = admitted_total_;
   counters.tickets_total = tickets_total_;
+  counters.abandoned_total = abandoned_total_;
   return counters;
 }
 
@@ -125,8 +130,17 @@ void WaitingRoom::advance(TimePoint now) {
     const std::int64_t account_id = waiting_accounts_.front();
     waiting_accounts_.pop_front();
     ++next_admitted_;
+    const auto found = entries_.find(account_id);
+    // Checked only at the front, so the waiting tickets stay one range of
+    // numbers; the positions of those behind an abandoned ticket are one
+    // too high until it reaches the front.
+    if (now - found->second.last_seen >= settings_.abandoned_after) {
+      entries_.erase(found);
+      ++abandoned_total_;
+      continue;
+    }
     tokens_ -= 1.0;
-    admit(account_id, entries_.at(account_id), now);
+    admit(account_id, found->second, now);
   }
   if (waiting_accounts_.empty()) tokens_ = std::min(tokens_, burst);
 
@@ -136,6 +150,12 @@ void WaitingRoom::advance(TimePoint now) {
     if (found != entries_.end() && found->second.number == ended.number) entries_.erase(found);
     admissions_.pop_front();
   }
+}
+
+void WaitingRoom::note_seen(std::int64_t account_id, TimePoint now) {
+  // Before advance(), so that a caller whose turn comes in this very call
+  // counts as present.
+  if (const auto found = entries_.find(account_id); found != entries_.end()) found->second.last_seen = now;
 }
 
 void WaitingRoom::admit(std::int64_t account_id, Entry& entry, TimePoint now) {

@@ -36,6 +36,10 @@ class WaitingRoom {
     int admit_per_second = 0;  // 0: the room is off and admits everyone
     int burst = 1;             // tokens that may accrue while nobody waits
     std::chrono::seconds admitted_for{600};
+    // A waiting ticket whose account has not arrived or asked about it for
+    // this long when its turn comes is dropped without using an admission:
+    // its holder closed the page, and the next in line goes first.
+    std::chrono::seconds abandoned_after{60};
   };
 
   // Verdict on the ticket that a request presented.
@@ -62,6 +66,7 @@ class WaitingRoom {
     std::int64_t waiting = 0;          // tickets not yet admitted
     std::uint64_t admitted_total = 0;  // straight passes and admitted tickets
     std::uint64_t tickets_total = 0;   // arrivals that had to wait
+    std::uint64_t abandoned_total = 0;  // waiting tickets dropped unused
   };
 
   // Requires libsodium to be initialised (service::init_crypto).
@@ -92,6 +97,7 @@ class WaitingRoom {
   struct Entry {
     std::int64_t number = 0;
     TimePoint issued_at{};
+    TimePoint last_seen{};  // the last arrive() or find() of its account
     bool admitted = false;
     TimePoint admitted_until{};
   };
@@ -103,6 +109,8 @@ class WaitingRoom {
 
   // REQUIRES: mutex_ is held. Accrues tokens and admits waiting tickets.
   void advance(TimePoint now);
+  // REQUIRES: mutex_ is held. Records that the account's holder is still there.
+  void note_seen(std::int64_t account_id, TimePoint now);
   // REQUIRES: mutex_ is held.
   void admit(std::int64_t account_id, Entry& entry, TimePoint now);
   // REQUIRES: mutex_ is held. Drops the account's entry once its admission
@@ -132,6 +140,7 @@ class WaitingRoom {
   std::deque<Admission> admissions_;  // guarded by mutex_
   std::uint64_t admitted_total_ = 0;  // guarded by mutex_
   std::uint64_t tickets_total_ = 0;   // guarded by mutex_
+  std::uint64_t abandoned_total_ = 0;  // guarded by mutex_
 };
 
 // The room's settings from the waiting_room_* keys; a burst of 0 there

@@ -181,6 +181,12 @@ void register_waiting_room_routes(App& app) {
                             [&room] {
                               return static_cast<double>(room.counters(std::chrono::steady_clock::now()).tickets_total);
                             });
+  app.metrics().add_counter("yizhan_waiting_room_abandoned_total",
+                            "Waiting room tickets dropped at their turn because nobody had asked about them lately.",
+                            [&room] {
+                              return static_cast<double>(
+                                  room.counters(std::chrono::steady_clock::now()).abandoned_total);
+                            });
   app.metrics().add_gauge("yizhan_waiting_room_admit_per_second",
                           "Configured waiting room admissions per second; 0 when the room is off.",
                           [&room] { return static_cast<double>(room.settings().admit_per_second); });

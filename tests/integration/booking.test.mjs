@@ -561,3 +561,22 @@ test('the same request twice at once gets one booking for both', async () => {
   assert.equal(answers[0].json.booking_number, answers[1].json.booking_number, 'both name the same booking');
   assert.equal((await myBookings(client)).length, 1);
 });
+
+test('booking route sees a sign-out at once', async () => {
+  // The booking route runs on the network threads; a session ended there
+  // or elsewhere must be refused on the very next request.
+  const today = await freshToday();
+  await setQuota(today, 5);
+  const { client } = await approvedTraveller();
+  const token = client.cookies.get('yz_session');
+  const replay = new Client(server.url, 'en');
+  replay.cookies.set('yz_session', token);
+  const before = await book(replay, today, { captchaId: 'no-such-captcha' });
+  assert.notEqual(before.status, 401, `the live session books: ${before.text}`);
+
+  const signedOut = await client.request('DELETE', '/api/v1/session');
+  assert.equal(signedOut.status, 204, signedOut.text);
+  const after = await replay.request('POST', '/api/v1/bookings',
+    { json: { date: today, captcha_id: 'x', captcha_answer: '0000' } });
+  assertApiError(after, { status: 401, code: 'auth.required' }, 'the same cookie right after sign-out');
+});

@@ -117,6 +117,62 @@ TEST_F(WaitingRoomTest, PositionAndEstimateFallOverTime) {
   EXPECT_EQ(last.admitted_until, kStart + seconds(4) + minutes(10));
 }
 
+TEST_F(WaitingRoomTest, SilentTicketLosesItsTurnToTheNext) {
+  auto with_abandon = settings(1, 1);
+  with_abandon.abandoned_after = seconds(60);
+  WaitingRoom room(with_abandon);
+  EXPECT_TRUE(room.arrive(1, "", kStart).admitted);
+  // 69 travellers queue and keep their pages open; then one arrives and
+  // closes the page at once; then one more who stays.
+  std::vector<std::int64_t> present;
+  for (std::int64_t account = 2; account <= 70; ++account) {
+    room.arrive(account, "", kStart);
+    present.push_back(account);
+  }
+  constexpr std::int64_t kSilent = 71;
+  constexpr std::int64_t kLast = 72;
+  room.arrive(kSilent, "", kStart);
+  room.arrive(kLast, "", kStart);
+  present.push_back(kLast);
+
+  // One admission per second; the present ones ask every second. The
+  // silent ticket's turn comes after 70 s, when it has been silent for
+  // longer than 60 s, so it is dropped and the last one goes a second early.
+  int admitted_at = 0;
+  for (int second = 1; second <= 80 && admitted_at == 0; ++second) {
+    const auto now = kStart + seconds(second);
+    for (const auto account : present) {
+      const auto status = room.find(account, "", now).status;
+      if (account == kLast && status.admitted) admitted_at = second;
+    }
+  }
+  EXPECT_EQ(admitted_at, 70) << "without the drop the last one's turn is at 71 s";
+  const auto end = kStart + seconds(80);
+  EXPECT_FALSE(room.find(kSilent, "", end).found) << "the silent ticket is gone";
+  const auto counters = room.counters(end);
+  EXPECT_EQ(counters.abandoned_total, 1u);
+  EXPECT_EQ(counters.waiting, 0);
+  // Coming back means joining again, at the back.
+  EXPECT_GT(room.arrive(kSilent, "", end).number, kLast);
+}
+
+TEST_F(WaitingRoomTest, AskingKeepsTheTicketAlive) {
+  auto with_abandon = settings(1, 1);
+  with_abandon.abandoned_after = seconds(60);
+  WaitingRoom room(with_abandon);
+  EXPECT_TRUE(room.arrive(1, "", kStart).admitted);
+  for (std::int64_t account = 2; account <= 100; ++account) room.arrive(account, "", kStart);
+  // Everyone asks every 30 seconds, well inside the 60 s; all are admitted
+  // in turn and none is dropped.
+  for (int second = 30; second <= 120; second += 30) {
+    for (std::int64_t account = 2; account <= 100; ++account) room.find(account, "", kStart + seconds(second));
+  }
+  const auto end = kStart + seconds(120);
+  EXPECT_TRUE(room.find(100, "", end).status.admitted);
+  EXPECT_EQ(room.counters(end).abandoned_total, 0u);
+  EXPECT_EQ(room.counters(end).admitted_total, 100u);
+}
+
 TEST_F(WaitingRoomTest, EstimateRoundsUpToWholeSeconds) {
   WaitingRoom room(settings(3, 1));
   EXPECT_TRUE(room.arrive(1, "", kStart).admitted);
