@@ -64,15 +64,44 @@ void BookingService::invalidate_cache() {
   ++cache_generation_;
 }
 
+void BookingService::mark_sold_out(const std::string& date) {
+  std::lock_guard lock(cache_mutex_);
+  // A read of the store that began before the writer's answer may not see
+  // the date full; keep it out of the cache.
+  ++cache_generation_;
+  if (!cache_) return;
+  const auto found = cache_->find(date);
+  if (found == cache_->end() || found->second.booked >= found->second.quota) return;
+  auto updated = std::make_shared<Totals>(*cache_);
+  (*updated)[date].booked = found->second.quota;
+  cache_ = std::move(updated);
+  ++cache_version_;
+}
+
 std::shared_ptr<const BookingService::Totals> BookingService::cached_totals() {
   const std::string today = format_date(local_now().date);
   const auto now = std::chrono::steady_clock::now();
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mutex_);
-    if (cache_ && cache_today_ == today && now - cache_time_ < kCacheLifetime) return cache_;
+    const bool same_day = cache_ && cache_today_ == today;
+    if (same_day && now - cache_time_ < kCacheLifetime) return cache_;
+    // One caller reads the store at a time. Under the rush every
+    // confirmation invalidates the totals, and without this every request
+    // of the moment would run the same query; the others use the last
+    // totals meanwhile, which only ever sends an attempt to the writer that
+    // fresh totals would have refused as sold out.
+    if (same_day && refreshing_) return cache_;
+    refreshing_ = true;
     generation = cache_generation_;
   }
+  struct EndRefresh {
+    BookingService& service;
+    ~EndRefresh() {
+      std::lock_guard lock(service.cache_mutex_);
+      service.refreshing_ = false;
+    }
+  } end_refresh{*this};
   const auto dates = window_dates();
   auto totals = std::make_shared<Totals>();
   for (const auto& day : store_.day_totals(dates.front(), dates.back())) (*totals)[day.date] = day;
@@ -328,8 +357,9 @@ BookingService::Prepared BookingService::prepare(const store::Account& account, 
 }
 
 Result<BookingConfirmation> BookingService::decide(Pending pending) {
+  const std::string date = pending.attempt_.date;
   const auto outcome = writer_.submit(std::move(pending.attempt_));
-  return conclude(pending.account_, outcome);
+  return conclude(pending.account_, date, outcome);
 }
 
 void BookingService::decide_async(Pending pending, Decided done) {
@@ -337,11 +367,12 @@ void BookingService::decide_async(Pending pending, Decided done) {
   // only after the answer is known.
   auto owned = std::make_shared<Pending>(std::move(pending));
   store::BookingAttempt attempt = std::move(owned->attempt_);
+  owned->attempt_.date = attempt.date;  // conclude() needs it after the move
   writer_.submit_async(std::move(attempt), [this, owned, done = std::move(done)](
                                                const store::BookingOutcome& outcome, std::exception_ptr error) {
     std::optional<Result<BookingConfirmation>> result;
     if (!error) {
-      result = conclude(owned->account_, outcome);
+      result = conclude(owned->account_, owned->attempt_.date, outcome);
     } else {
       // As for any store failure: 503, try again shortly.
       try {
@@ -362,7 +393,7 @@ void BookingService::decide_async(Pending pending, Decided done) {
   });
 }
 
-Result<BookingConfirmation> BookingService::conclude(const store::Account& account,
+Result<BookingConfirmation> BookingService::conclude(const store::Account& account, const std::string& outcome_date,
                                                      const store::BookingOutcome& outcome) {
   switch (outcome.result) {
     case store::BookingResult::confirmed:
@@ -371,7 +402,9 @@ Result<BookingConfirmation> BookingService::conclude(const store::Account& accou
     case store::BookingResult::replayed:
       return BookingConfirmation{outcome.booking, true};
     case store::BookingResult::sold_out:
-      invalidate_cache();
+      // Known now without reading the store: every request after this one
+      // gets the sold-out answer from the cache at once.
+      mark_sold_out(outcome_date);
       return make_error(ErrorKind::conflict, "booking.sold_out");
     case store::BookingResult::already_active: {
       Error error = make_error(ErrorKind::conflict, outcome.booking.account_id == account.id

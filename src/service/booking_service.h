@@ -136,7 +136,10 @@ class BookingService {
   using Totals = std::map<std::string, store::DayTotals>;
   std::shared_ptr<const Totals> cached_totals();
   // Maps the writer's outcome to the traveller's result.
-  Result<BookingConfirmation> conclude(const store::Account& account, const store::BookingOutcome& outcome);
+  Result<BookingConfirmation> conclude(const store::Account& account, const std::string& outcome_date,
+                                      const store::BookingOutcome& outcome);
+  // Records in the cached totals that the writer found `date` full.
+  void mark_sold_out(const std::string& date);
   void release_in_flight(std::int64_t account_id);
 
   store::Store& store_;
@@ -154,6 +157,7 @@ class BookingService {
 
   std::mutex cache_mutex_;
   std::shared_ptr<const Totals> cache_;  // guarded by cache_mutex_
+  bool refreshing_ = false;               // guarded by cache_mutex_; a caller is reading the store
   std::chrono::steady_clock::time_point cache_time_{};
   std::string cache_today_;
   std::uint64_t cache_generation_ = 0;  // bumped by every invalidation
