@@ -1,5 +1,6 @@
 // SqliteStore: stations, quotas and the booking decision.
 #include <cstdio>
+#include <map>
 
 #include "store/sqlite_booking_rows.h"
 #include "store/sqlite_store.h"
@@ -68,10 +69,76 @@ void insert_members(SqliteConnection& connection, std::int64_t booking_id, const
   }
 }
 
+// One date's rooms and booking numbers during a batch. They are read once
+// when the batch first needs the date, decided in memory attempt by
+// attempt, and written back once before the commit. The batch holds the
+// database's write lock from its first statement (BEGIN IMMEDIATE), so no
+// one else changes them meanwhile.
+struct DateRooms {
+  struct Station {
+    std::int64_t id = 0;
+    int quota = 0;
+    int booked = 0;
+    int booked_before = 0;  // as read, to write back only what changed
+  };
+  std::vector<Station> stations;  // active stations with a quota on the date
+  std::int64_t last_sequence = 0;
+  std::int64_t last_sequence_before = 0;
+
+  // The station with the most rooms left (the lowest id among equals), or
+  // null when every one is full.
+  Station* roomiest() {
+    Station* best = nullptr;
+    for (Station& station : stations) {
+      const int left = station.quota - station.booked;
+      if (left > 0 && (!best || left > best->quota - best->booked)) best = &station;
+    }
+    return best;
+  }
+};
+
+DateRooms read_date_rooms(SqliteConnection& connection, const std::string& date) {
+  DateRooms rooms;
+  auto stations = connection.prepare(
+      "SELECT q.station_id, q.quota, q.booked FROM day_quotas q JOIN stations s ON s.id = q.station_id "
+      "AND s.active = 1 WHERE q.date = ? ORDER BY q.station_id");
+  stations.bind(1, date);
+  while (stations.step()) {
+    const int booked = static_cast<int>(stations.column_int(2));
+    rooms.stations.push_back(
+        DateRooms::Station{stations.column_int(0), static_cast<int>(stations.column_int(1)), booked, booked});
+  }
+  auto used = connection.prepare("SELECT last_sequence FROM day_sequences WHERE date = ?");
+  used.bind(1, date);
+  if (used.step()) rooms.last_sequence = used.column_int(0);
+  rooms.last_sequence_before = rooms.last_sequence;
+  return rooms;
+}
+
+void write_date_rooms(SqliteConnection& connection, const std::string& date, const DateRooms& rooms) {
+  for (const DateRooms::Station& station : rooms.stations) {
+    if (station.booked == station.booked_before) continue;
+    connection.prepare("UPDATE day_quotas SET booked = ? WHERE date = ? AND station_id = ?")
+        .bind(1, static_cast<std::int64_t>(station.booked))
+        .bind(2, date)
+        .bind(3, station.id)
+        .run();
+  }
+  if (rooms.last_sequence == rooms.last_sequence_before) return;
+  connection
+      .prepare(
+          "INSERT INTO day_sequences (date, last_sequence) VALUES (?, ?) "
+          "ON CONFLICT (date) DO UPDATE SET last_sequence = excluded.last_sequence")
+      .bind(1, date)
+      .bind(2, rooms.last_sequence)
+      .run();
+}
+
 // The booking decision for one attempt, inside the batch's transaction.
-// The captcha is consumed before the savepoint so that it stays used even
-// when the attempt fails; everything else rolls back with the savepoint.
-BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attempt) {
+// The captcha is consumed first so that it stays used even when the
+// attempt fails. Every other check comes before the attempt's first write,
+// so a refused attempt leaves nothing else behind.
+BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attempt, DateRooms& rooms) {
   BookingOutcome outcome;
 
   // A repeated request with the same idempotency key gets the first answer.
@@ -100,59 +167,33 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
     return outcome;
   }
 
-  connection.execute("SAVEPOINT attempt");
   const std::vector<BookingMember> members = members_of(attempt);
   // One active booking per account, and no person in two active bookings,
   // whether that person applied or came along as a co-resident.
   if (auto conflict = find_active_conflict(connection, attempt, members)) {
     outcome.result = BookingResult::already_active;
     outcome.booking = std::move(*conflict);
-    connection.execute("ROLLBACK TO attempt; RELEASE attempt");
     return outcome;
   }
 
-  // The station with the most rooms left takes the booking.
-  auto station = connection.prepare(
-      "SELECT q.station_id FROM day_quotas q JOIN stations s ON s.id = q.station_id AND s.active = 1 "
-      "WHERE q.date = ? AND q.booked < q.quota ORDER BY q.quota - q.booked DESC, q.station_id LIMIT 1");
-  station.bind(1, attempt.date);
-  if (!station.step()) {
+  // The station with the most rooms left takes the booking. Booking
+  // numbers have four sequence digits and cancelled ones are not reused,
+  // so a date whose sequences ran out takes no more bookings even if
+  // cancellations left rooms free.
+  DateRooms::Station* station = rooms.roomiest();
+  if (!station || rooms.last_sequence >= kLastSequence) {
     outcome.result = BookingResult::sold_out;
-    connection.execute("ROLLBACK TO attempt; RELEASE attempt");
     return outcome;
   }
-  const std::int64_t station_id = station.column_int(0);
-
-  // Booking numbers have four sequence digits and cancelled ones are not
-  // reused, so a date whose sequences ran out takes no more bookings even
-  // if cancellations left rooms free.
-  auto used = connection.prepare("SELECT last_sequence FROM day_sequences WHERE date = ?");
-  used.bind(1, attempt.date);
-  if (used.step() && used.column_int(0) >= kLastSequence) {
-    outcome.result = BookingResult::sold_out;
-    connection.execute("ROLLBACK TO attempt; RELEASE attempt");
-    return outcome;
-  }
-
-  connection.prepare("UPDATE day_quotas SET booked = booked + 1 WHERE date = ? AND station_id = ?")
-      .bind(1, attempt.date)
-      .bind(2, station_id)
-      .run();
-  auto sequence = connection.prepare(
-      "INSERT INTO day_sequences (date, last_sequence) VALUES (?, 1) "
-      "ON CONFLICT (date) DO UPDATE SET last_sequence = last_sequence + 1 RETURNING last_sequence");
-  sequence.bind(1, attempt.date);
-  sequence.step();
-  const std::int64_t next = sequence.column_int(0);
-  while (sequence.step()) {
-  }
+  station->booked += 1;
+  const std::int64_t next = ++rooms.last_sequence;
 
   Booking& booking = outcome.booking;
   booking.booking_number = booking_number(attempt.date, next);
   booking.date = attempt.date;
   booking.sequence = static_cast<int>(next);
   booking.account_id = attempt.account_id;
-  booking.station_id = station_id;
+  booking.station_id = station->id;
   booking.status = "confirmed";
   booking.created_at = attempt.now;
   booking.idempotency_key = attempt.idempotency_key;
@@ -170,7 +211,7 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
       .bind(2, booking.date)
       .bind(3, next)
       .bind(4, booking.account_id)
-      .bind(5, station_id)
+      .bind(5, station->id)
       .bind(6, booking.created_at)
       .bind(7, booking.idempotency_key)
       .bind(8, booking.name)
@@ -181,7 +222,6 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
       .run();
   booking.id = sqlite3_last_insert_rowid(connection.handle());
   insert_members(connection, booking.id, members);
-  connection.execute("RELEASE attempt");
   outcome.result = BookingResult::confirmed;
   return outcome;
 }
@@ -191,9 +231,17 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
 std::vector<BookingOutcome> SqliteStore::book(const std::vector<BookingAttempt>& attempts) {
   auto connection = acquire();
   SqliteTransaction transaction(*connection);
+  std::map<std::string, DateRooms> rooms_by_date;
   std::vector<BookingOutcome> outcomes;
   outcomes.reserve(attempts.size());
-  for (const BookingAttempt& attempt : attempts) outcomes.push_back(decide(*connection, attempt));
+  for (const BookingAttempt& attempt : attempts) {
+    auto found = rooms_by_date.find(attempt.date);
+    if (found == rooms_by_date.end()) {
+      found = rooms_by_date.emplace(attempt.date, read_date_rooms(*connection, attempt.date)).first;
+    }
+    outcomes.push_back(decide(*connection, attempt, found->second));
+  }
+  for (const auto& [date, rooms] : rooms_by_date) write_date_rooms(*connection, date, rooms);
   // synchronous = FULL: when commit returns, every confirmation is on disk.
   transaction.commit();
   return outcomes;
