@@ -134,6 +134,8 @@ void run_serve(const ServeOptions& options) {
     spdlog::info("event=listening url=http://{}:{}/ schema_version={} test_mode={} zone={}", host, endpoint.port(),
                  version, config.test_mode, config.zone);
   }
+  spdlog::info("event=booking_path batch_limit={} waiting_room_admit_per_second={} network_first={}",
+               config.booking_batch_limit, config.waiting_room_admit_per_second, !store::is_postgresql_url(config.db));
   // Declared after the store and the server, so it stops before either goes.
   service::NoShowService no_shows(*store, clock, app.zone(), service::no_show_policy(config));
   std::optional<service::NoShowScheduler> close_days;

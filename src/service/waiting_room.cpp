@@ -1,5 +1,7 @@
 #include "service/waiting_room.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -135,6 +137,7 @@ void WaitingRoom::advance(TimePoint now) {
     // numbers; the positions of those behind an abandoned ticket are one
     // too high until it reaches the front.
     if (now - found->second.last_seen >= settings_.abandoned_after) {
+      spdlog::info("event=queue_ticket_abandoned account_id={} number={}", account_id, found->second.number);
       entries_.erase(found);
       ++abandoned_total_;
       continue;

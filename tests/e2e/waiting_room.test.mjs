@@ -114,7 +114,7 @@ describe('waiting room pages', () => {
       const third = await nextPosition(page, second);
       assert.ok(first > second, `places ${first}, ${second}`);
       assert.ok(second > third, `places ${second}, ${third}`);
-      assert.match(await page.locator('#queue-wait').innerText(), /^About \d+ seconds$/);
+      assert.match(await page.locator('#queue-wait').innerText(), /^About \d+ s$/);
 
       await bookFromTurn(page);
       session.assertNoProblems();
