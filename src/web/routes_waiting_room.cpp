@@ -105,15 +105,24 @@ std::string clock_text(App& app, service::Instant instant) {
   return text;
 }
 
+// The ?date= of the page when it is a date of the booking window, else "":
+// only such a date is carried on to a booking link.
+std::string booking_window_date(App& app, RequestContext& context) {
+  const auto found = context.query.find("date");
+  if (found == context.query.end() || !service::parse_date(found->second)) return "";
+  for (const auto& day : app.bookings().availability()) {
+    if (day.date == found->second) return day.date;
+  }
+  return "";
+}
+
 Response queue_off(App& app, RequestContext& context) {
   return app.json_error(context, make_error(ErrorKind::not_found, "queue.off"));
 }
 
 Response render_queue_page(App& app, RequestContext& context, const WaitingRoom::TicketStatus& status,
                            WaitingRoom::TimePoint now) {
-  // Only a date that parses is carried on to a link.
-  std::string date = context.query.count("date") ? context.query["date"] : "";
-  if (!service::parse_date(date)) date.clear();
+  std::string date = booking_window_date(app, context);
   const std::string book_href = date.empty() ? "/book" : "/book/" + date;
 
   data page;
@@ -225,9 +234,13 @@ void register_waiting_room_routes(App& app) {
   app.add_route(http::verb::get, "/queue", [&app, &room](RequestContext& context) {
     const auto account = app.current_account(context);
     if (!account) return app.redirect(context, "/login");
+    // A traveller who has booked has nothing left to queue for.
+    if (const auto booked = app.bookings().active_booking(account->id)) {
+      return app.redirect(context, "/bookings/" + booked->booking_number);
+    }
     if (!room.enabled()) {
-      const std::string date = context.query.count("date") ? context.query["date"] : "";
-      return app.redirect(context, service::parse_date(date) ? "/book/" + date : "/book");
+      const std::string date = booking_window_date(app, context);
+      return app.redirect(context, date.empty() ? "/book" : "/book/" + date);
     }
     const auto now = std::chrono::steady_clock::now();
     const auto status = room.arrive(account->id, presented_ticket(context), now);

@@ -265,6 +265,29 @@ describe('waiting room on, 1 admission a second, burst 2', () => {
     const odd = await first.request('GET', '/queue?date=%22%3E%3Cscript%3E');
     assert.equal(odd.status, 200);
     assert.ok(!odd.text.includes('<script>'), 'the date is not echoed');
+    // Nor is a date outside the booking window.
+    const far = await first.request('GET', '/queue?date=2030-01-01');
+    assert.equal(far.status, 200);
+    assert.ok(!far.text.includes('href="/book/2030-01-01"'), 'no booking link to a date outside the window');
+    assert.ok(!far.text.includes('href="/queue?date=2030-01-01"'), 'no refresh link that keeps it');
+  });
+
+  test('the queue page sends a booked traveller to the booking', async () => {
+    const [traveller] = await travellers(server, reviewer, 1);
+    let booked;
+    for (let attempt = 0; attempt < 40 && !booked; attempt += 1) {
+      const answer = await book(traveller);
+      if (answer.status === 201) {
+        booked = answer.json.booking_number;
+      } else {
+        assert.equal(answer.status, 429, answer.text);
+        await sleep(Number(answer.headers.get('retry-after')) * 1000);
+      }
+    }
+    assert.ok(booked, 'the traveller books within the queue');
+    const page = await traveller.request('GET', `/queue?date=${today}`);
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), `/bookings/${booked}`);
   });
 });
 
