@@ -155,14 +155,17 @@ std::string Catalogs::error_message(const std::string& language, const Error& er
   const auto& errors = catalog(language).errors;
   auto found = errors.find(error.message_key.empty() ? error.code : error.message_key);
   if (found == errors.end()) found = errors.find("service.unknown_error");
-  std::string message = found == errors.end() ? error.code : found->second;
-  for (const auto& [name, value] : error.params) {
+  return fill_placeholders(found == errors.end() ? error.code : found->second, error.params);
+}
+
+std::string fill_placeholders(std::string text, const std::map<std::string, std::string>& values) {
+  for (const auto& [name, value] : values) {
     const std::string placeholder = "{" + name + "}";
-    for (auto at = message.find(placeholder); at != std::string::npos; at = message.find(placeholder, at + value.size())) {
-      message.replace(at, placeholder.size(), value);
+    for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
     }
   }
-  return message;
+  return text;
 }
 
 const kainjow::mustache::data& Catalogs::ui_data(const std::string& language) const {

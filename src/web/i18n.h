@@ -26,6 +26,9 @@ bool is_supported_language(std::string_view language);
 // zh-CN/zh-SG/zh to zh-Hans, en-* to en), then `fallback`.
 std::string negotiate_language(std::string_view cookie, std::string_view accept_language, const std::string& fallback);
 
+// Replaces each {name} in `text` with its value from `values`.
+std::string fill_placeholders(std::string text, const std::map<std::string, std::string>& values);
+
 class Catalogs {
  public:
   // Throws std::runtime_error naming the file and key on any problem.

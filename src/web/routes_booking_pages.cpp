@@ -32,16 +32,6 @@ const std::string& ui(App& app, RequestContext& context, const std::string& key)
   return app.catalogs().text(context.language, key);
 }
 
-// Replaces each {name} in `text` with its value.
-std::string fill(std::string text, const std::map<std::string, std::string>& values) {
-  for (const auto& [name, value] : values) {
-    const std::string placeholder = "{" + name + "}";
-    for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
-      text.replace(at, placeholder.size(), value);
-    }
-  }
-  return text;
-}
 
 // "10:00" for a time of day.
 std::string format_clock(std::chrono::seconds time_of_day) {
@@ -56,7 +46,7 @@ std::string format_clock(std::chrono::seconds time_of_day) {
 std::string format_day(App& app, RequestContext& context, std::chrono::year_month_day day) {
   const unsigned weekday = std::chrono::weekday{sys_days{day}}.c_encoding();  // 0 is Sunday
   const unsigned month = static_cast<unsigned>(day.month());
-  return fill(ui(app, context, "booking_day_format"),
+  return fill_placeholders(ui(app, context, "booking_day_format"),
               {{"year", std::to_string(static_cast<int>(day.year()))},
                {"month", std::to_string(month)},
                {"month_name", ui(app, context, "booking_month_" + std::to_string(month))},
@@ -87,13 +77,13 @@ std::string format_timestamp(App& app, std::int64_t seconds) {
 // The open hours and booking window, from the configured policy.
 std::string window_hint(App& app, RequestContext& context) {
   const auto& policy = app.bookings().policy();
-  return fill(ui(app, context, "book_window_hint"), {{"days", std::to_string(policy.window_days)},
+  return fill_placeholders(ui(app, context, "book_window_hint"), {{"days", std::to_string(policy.window_days)},
                                                      {"opens", format_clock(policy.opens_at)},
                                                      {"closes", format_clock(policy.closes_at)}});
 }
 
 std::string closed_notice(App& app, RequestContext& context) {
-  return fill(ui(app, context, "book_closed_notice"),
+  return fill_placeholders(ui(app, context, "book_closed_notice"),
               {{"next_opening", format_moment(app, context, app.bookings().next_opening())}});
 }
 
@@ -193,7 +183,7 @@ data book_page_data(App& app, RequestContext& context, const store::Account& acc
   const auto active = app.bookings().active_booking(account.id);
   if (active) {
     data booking;
-    booking.set("text", fill(ui(app, context, "book_active_notice"),
+    booking.set("text", fill_placeholders(ui(app, context, "book_active_notice"),
                              {{"number", active->booking_number}, {"date", format_day(app, context, active->date)}}));
     booking.set("href", "/bookings/" + active->booking_number);
     page.set("active_booking", booking);
@@ -271,10 +261,10 @@ data booking_data(App& app, RequestContext& context, const store::Booking& booki
   }
   if (app.bookings().cancellable(booking)) {
     item.set("cancel_href", "/bookings/" + booking.booking_number + "/cancel");
-    item.set("cancel_until", fill(ui(app, context, "booking_cancel_until"),
+    item.set("cancel_until", fill_placeholders(ui(app, context, "booking_cancel_until"),
                                   {{"date", format_day(app, context, app.bookings().last_cancel_date(booking))}}));
   } else if (booking.status == "confirmed") {
-    item.set("cancel_closed", fill(ui(app, context, "booking_cancel_closed"),
+    item.set("cancel_closed", fill_placeholders(ui(app, context, "booking_cancel_closed"),
                                    {{"date", format_day(app, context, app.bookings().last_cancel_date(booking))}}));
   }
   return item;
@@ -304,10 +294,10 @@ Response render_detail(App& app, RequestContext& context, const store::Booking& 
   if (booking.status == "confirmed") {
     const auto& policy = app.bookings().policy();
     page.set("next_steps", true);
-    page.set("slip_step", fill(ui(app, context, "booking_next_slip"), {{"date", format_day(app, context, booking.date)}}));
+    page.set("slip_step", fill_placeholders(ui(app, context, "booking_next_slip"), {{"date", format_day(app, context, booking.date)}}));
     // Past the deadline, the cancel_closed hint replaces this step.
     if (app.bookings().cancellable(booking)) {
-      page.set("cancel_step", fill(ui(app, context, "booking_next_cancel"),
+      page.set("cancel_step", fill_placeholders(ui(app, context, "booking_next_cancel"),
                                    {{"days", std::to_string(policy.cancel_days_before)},
                                     {"date", format_day(app, context, app.bookings().last_cancel_date(booking))}}));
     }
@@ -318,7 +308,7 @@ Response render_detail(App& app, RequestContext& context, const store::Booking& 
 Response render_cancel(App& app, RequestContext& context, const store::Booking& booking,
                        const std::optional<Error>& error) {
   data page = booking_data(app, context, booking);
-  page.set("question", fill(ui(app, context, "booking_cancel_question"),
+  page.set("question", fill_placeholders(ui(app, context, "booking_cancel_question"),
                             {{"date", format_day(app, context, booking.date)}, {"number", booking.booking_number}}));
   if (error) {
     page.set("error", page_error_text(app, context, *error));
@@ -366,7 +356,7 @@ data publicity_data(App& app, RequestContext& context) {
   }
   page.set("past_days", past_days);
   page.set("has_past_days", !publicity.past_days.empty());
-  page.set("past_heading", fill(ui(app, context, "publicity_past_heading"),
+  page.set("past_heading", fill_placeholders(ui(app, context, "publicity_past_heading"),
                                 {{"days", std::to_string(kPublicityPastDays)}}));
   page.set("window_hint", window_hint(app, context));
   if (!app.bookings().open_now()) page.set("closed_notice", closed_notice(app, context));
@@ -432,7 +422,7 @@ void register_booking_pages(App& app) {
     page.set("bookings", list);
     if (const auto cancelled = context.query.find("cancelled"); cancelled != context.query.end()) {
       if (const auto booking = own_booking(app, *account, cancelled->second)) {
-        page.set("notice", fill(ui(app, context, "bookings_cancelled_notice"),
+        page.set("notice", fill_placeholders(ui(app, context, "bookings_cancelled_notice"),
                                 {{"number", booking->booking_number},
                                  {"date", format_day(app, context, booking->date)}}));
       }

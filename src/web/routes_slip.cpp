@@ -20,13 +20,6 @@ const std::string& ui(App& app, const RequestContext& context, const std::string
   return app.catalogs().text(context.language, key);
 }
 
-std::string fill(std::string text, const std::string& name, const std::string& value) {
-  const std::string placeholder = "{" + name + "}";
-  for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
-    text.replace(at, placeholder.size(), value);
-  }
-  return text;
-}
 
 // "2026-12-25 19:48:14" in the configured zone.
 std::string local_timestamp(App& app, std::int64_t seconds) {
@@ -52,7 +45,7 @@ int age_on(const std::string& birth_date, const std::string& on) {
 // slip.not_today with its {when} sentence in the reader's language.
 Error not_today_error(App& app, const RequestContext& context, Error error) {
   const std::string tense = error.params.count("tense") ? error.params["tense"] : "none";
-  error.params["when"] = fill(ui(app, context, "slip_when_" + tense), "date", error.params["valid_on"]);
+  error.params["when"] = fill_placeholders(ui(app, context, "slip_when_" + tense), {{"date", error.params["valid_on"]}});
   return error;
 }
 
@@ -78,7 +71,7 @@ data slip_page_data(App& app, RequestContext& context, const service::Slip& slip
     if (member.position == 0) continue;
     ++index;
     data item;
-    item.set("heading", fill(ui(app, context, "slip_co_resident_heading"), "n", std::to_string(index)));
+    item.set("heading", fill_placeholders(ui(app, context, "slip_co_resident_heading"), {{"n", std::to_string(index)}}));
     item.set("name", member.name);
     const int age = age_on(member.birth_date, booking.date);
     if (age >= 0) item.set("age", std::to_string(age));
@@ -91,8 +84,9 @@ data slip_page_data(App& app, RequestContext& context, const service::Slip& slip
   page.set("co_residents", co_residents);
   page.set("has_co_residents", index > 0);
 
-  page.set("validity_notice", fill(ui(app, context, "slip_validity_notice"), "days",
-                                   std::to_string(app.bookings().policy().cancel_days_before)));
+  page.set("validity_notice",
+           fill_placeholders(ui(app, context, "slip_validity_notice"),
+                             {{"days", std::to_string(app.bookings().policy().cancel_days_before)}}));
   page.set("qr_svg", service::qr_code_svg(token));
   page.set("token", token);
   return page;

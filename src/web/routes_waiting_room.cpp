@@ -82,18 +82,11 @@ const std::string& ui(App& app, RequestContext& context, const std::string& key)
   return app.catalogs().text(context.language, key);
 }
 
-std::string fill(std::string text, const std::string& name, const std::string& value) {
-  const std::string placeholder = "{" + name + "}";
-  for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
-    text.replace(at, placeholder.size(), value);
-  }
-  return text;
-}
 
 // "About 40 seconds" below a minute, else whole minutes rounded up.
 std::string wait_text(App& app, RequestContext& context, int seconds) {
-  if (seconds < 60) return fill(ui(app, context, "queue_wait_seconds"), "seconds", std::to_string(seconds));
-  return fill(ui(app, context, "queue_wait_minutes"), "minutes", std::to_string((seconds + 59) / 60));
+  if (seconds < 60) return fill_placeholders(ui(app, context, "queue_wait_seconds"), {{"seconds", std::to_string(seconds)}});
+  return fill_placeholders(ui(app, context, "queue_wait_minutes"), {{"minutes", std::to_string((seconds + 59) / 60)}});
 }
 
 // Local "10:00:05" on the server's clock.
@@ -133,7 +126,8 @@ Response render_queue_page(App& app, RequestContext& context, const WaitingRoom:
   if (status.admitted) {
     page.set("admitted", true);
     page.set("turn_notice",
-             fill(ui(app, context, "queue_turn_notice"), "until", clock_text(app, wall_time(app, status.admitted_until, now))));
+             fill_placeholders(ui(app, context, "queue_turn_notice"),
+                               {{"until", clock_text(app, wall_time(app, status.admitted_until, now))}}));
   } else {
     page.set("waiting", true);
     page.set("refresh_seconds", std::to_string(kPageRefreshSeconds));
