@@ -32,7 +32,6 @@ const std::string& ui(App& app, RequestContext& context, const std::string& key)
   return app.catalogs().text(context.language, key);
 }
 
-
 // "10:00" for a time of day.
 std::string format_clock(std::chrono::seconds time_of_day) {
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(time_of_day).count();
@@ -385,7 +384,11 @@ void register_booking_pages(App& app) {
     if (service::ProfileService::review_status(profile) != "approved") return app.redirect(context, "/book");
     if (is_banned(app, *account)) return app.redirect(context, "/book");
     if (app.bookings().active_booking(account->id)) return app.redirect(context, "/book");
-    if (auto waiting = wait_for_turn(app, context, *account, date)) return std::move(*waiting);
+    // A full or closed date is shown as such at once: queueing for it would
+    // only end in the same answer.
+    if (day->bookable) {
+      if (auto waiting = wait_for_turn(app, context, *account, date)) return std::move(*waiting);
+    }
     return render_confirm(app, context, *account, *day, std::nullopt);
   });
 

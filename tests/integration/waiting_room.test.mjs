@@ -253,6 +253,11 @@ describe('waiting room on, 1 admission a second, burst 2', () => {
     }
     first.cookies.set('lang', 'en');
 
+    // A date without rooms (tomorrow has no quota) is shown as such at once
+    // instead of queueing for a refusal.
+    const closedDay = await second.request('GET', '/book/2027-04-13');
+    assert.equal(closedDay.status, 200, `a closed date is not queued for: ${closedDay.headers.get('location')}`);
+
     // A posted booking form gets a 303 to the queue and is not decided.
     const csrf = 'a'.repeat(24);
     second.cookies.set('yz_csrf', csrf);
