@@ -131,7 +131,7 @@ QuickAnswer App::handle_quickly(Request& request, const std::string& client_addr
 }
 
 QuickAnswer App::handle_on(Request& request, const std::string& client_address, bool on_network_thread) {
-  // Shared, because a handler that answers later (answer_later) keeps the
+  // Shared, because a handler that responds later (answer_later) keeps the
   // context until then.
   auto context = std::make_shared<RequestContext>();
   context->started = std::chrono::steady_clock::now();
@@ -159,7 +159,7 @@ Response App::guarded(RequestContext& context, const std::function<Response()>& 
   try {
     return produce();
   } catch (const store::StoreError& error) {
-    // Nothing will deliver a late answer the handler promised before it failed.
+    // Nothing will deliver the late response the handler set up before it failed.
     context.late.reset();
     spdlog::error("event=store_error request_id={} route={} error=\"{}\"", context.request_id, context.route_name,
                   error.what());
@@ -427,7 +427,7 @@ std::string App::error_text(RequestContext& context, const Error& error) const {
   return catalogs_.error_message(context.language, named);
 }
 
-Response App::json_error(RequestContext& context, const Error& error) {
+Response App::json_error(RequestContext& context, const Error& error, const nlohmann::json& extra) {
   const bool is_api = context.path.rfind("/api/", 0) == 0 || context.path.empty();
   Response response;
   if (is_api) {
@@ -435,6 +435,7 @@ Response App::json_error(RequestContext& context, const Error& error) {
     body["error"]["code"] = error.code;
     body["error"]["message"] = error_text(context, error);
     body["error"]["field"] = error.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.field);
+    if (extra.is_object()) body.update(extra);
     response = json(context, status_for(error.kind), body);
   } else {
     kainjow::mustache::data data;

@@ -85,9 +85,9 @@ class App {
       service::AdjustableClock* test_clock);
 
   Response handle(Request&& request, const std::string& client_address);
-  // Handles `request` on a network thread. Answers if the route is
-  // network-first and needed no waiting (at once, or later through a
-  // LateResponse), else returns neither, with `request` unchanged.
+  // Handles `request` on a network thread. Returns the response if the
+  // route is network-first and needed no waiting (at once, or later through
+  // a LateResponse), else neither, with `request` unchanged.
   QuickAnswer handle_quickly(Request& request, const std::string& client_address);
   // The answer to a request that could not be read completely; `headers`
   // are its header fields when they were read, else null.
@@ -98,8 +98,8 @@ class App {
 
   void add_route(http::verb method, std::string pattern, Handler handler, RunOn run_on = RunOn::worker);
 
-  // For a network-first handler on a network thread whose answer waits for
-  // work on another thread (a booking waiting for the writer's commit).
+  // For a network-first handler on a network thread whose response waits
+  // for work on another thread (a booking waiting for the writer's commit).
   // Returns the function to call once, from any thread, with what builds
   // the response; the connection waits without holding a thread, and the
   // builder runs on its network thread. The handler then returns any
@@ -109,7 +109,8 @@ class App {
 
   // Shared helpers for handlers.
   Response json(RequestContext& context, http::status status, const nlohmann::json& body);
-  Response json_error(RequestContext& context, const Error& error);
+  // `extra` members, when given, go into the body beside "error" (API only).
+  Response json_error(RequestContext& context, const Error& error, const nlohmann::json& extra = nullptr);
   Response redirect(RequestContext& context, const std::string& location);
   // Render `page` inside the layout, with `data` merged over the common data.
   Response page(RequestContext& context, const std::string& page, const std::string& title_key,

@@ -162,12 +162,8 @@ std::optional<Response> wait_for_turn(App& app, RequestContext& context, const s
   error.retry_after_seconds = std::clamp(status.estimated_wait_seconds, kMinRetrySeconds, kMaxRetrySeconds);
   error.params["position"] = std::to_string(status.position);
   error.params["seconds"] = std::to_string(status.estimated_wait_seconds);
-  Response response = app.json_error(context, error);
   // The error object keeps its fixed shape; the ticket travels beside it.
-  nlohmann::json body = nlohmann::json::parse(response.body());
-  body["queue"] = status_json(app, status, now);
-  response.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return response;
+  return app.json_error(context, error, {{"queue", status_json(app, status, now)}});
 }
 
 void register_waiting_room_routes(App& app) {
