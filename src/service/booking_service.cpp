@@ -66,8 +66,8 @@ void BookingService::invalidate_cache() {
 
 void BookingService::mark_sold_out(const std::string& date) {
   std::lock_guard lock(cache_mutex_);
-  // A read of the store that began before the writer's answer may not see
-  // the date full; keep it out of the cache.
+  // A read of the store that began before the writer's outcome may not see
+  // the date full, so keep it out of the cache.
   ++cache_generation_;
   if (!cache_) return;
   const auto found = cache_->find(date);
@@ -87,10 +87,10 @@ std::shared_ptr<const BookingService::Totals> BookingService::cached_totals() {
     const bool same_day = cache_ && cache_today_ == today;
     if (same_day && now - cache_time_ < kCacheLifetime) return cache_;
     // One caller reads the store at a time. Under the rush every
-    // confirmation invalidates the totals, and without this every request
-    // of the moment would run the same query; the others use the last
-    // totals meanwhile, which only ever sends an attempt to the writer that
-    // fresh totals would have refused as sold out.
+    // confirmation invalidates the totals, so without this every request of
+    // the moment would run the same query. The others use the last totals
+    // meanwhile. At worst that sends the writer an attempt that fresh totals
+    // would have refused as sold out.
     if (same_day && refreshing_) return cache_;
     refreshing_ = true;
     generation = cache_generation_;
@@ -320,8 +320,8 @@ BookingService::Prepared BookingService::prepare(const store::Account& account, 
       return error;
     }
   }
-  // From here on the account's place is released when `pending` goes: after
-  // the writer's answer, or at an early return below.
+  // From here on the account's place is released when `pending` is
+  // destroyed: after the writer's outcome, or at an early return below.
   Pending pending(*this, account, {});
   if (waited) {
     if (auto earlier = store_.find_booking_by_key(account.id, idempotency_key)) {
@@ -364,7 +364,7 @@ Result<BookingConfirmation> BookingService::decide(Pending pending) {
 
 void BookingService::decide_async(Pending pending, Decided done) {
   // The completion owns the Pending, so the account's place is released
-  // only after the answer is known.
+  // only once the outcome is known.
   auto owned = std::make_shared<Pending>(std::move(pending));
   store::BookingAttempt attempt = std::move(owned->attempt_);
   owned->attempt_.date = attempt.date;  // conclude() needs it after the move

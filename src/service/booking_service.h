@@ -5,7 +5,7 @@
 // The path of one booking, top to bottom, is book(): cheap checks that need
 // no lock (time, window, approval, a known sell-out), then the BookingWriter,
 // whose store transaction consumes the captcha and decides the attempt. The
-// answer comes only after the commit. Thread-safe.
+// result is returned only after the commit. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -64,9 +64,9 @@ class BookingService {
   // one.
   struct WouldWait {};
 
-  // A booking request past every check that needs no lock, holding its
+  // A booking request past every check that needs no lock. It keeps its
   // account's one place for a request in flight until decide() or
-  // decide_async() has answered it (or until it is destroyed unanswered).
+  // decide_async() has its outcome, or until it is destroyed undecided.
   class Pending {
    public:
     Pending(Pending&&) noexcept;

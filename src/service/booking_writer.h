@@ -1,7 +1,7 @@
 // BookingWriter: group commit for booking attempts. Callers on many threads
-// hand over one attempt each; the writer's own thread takes every attempt
-// queued at that moment (up to a batch limit), decides them in one store
-// transaction (one disk sync for the whole batch) and then reports each
+// hand over one attempt each. The writer's own thread takes every attempt
+// queued at that moment (up to a batch limit) and decides them in one store
+// transaction, with one disk sync for the whole batch. Then it reports each
 // outcome. The same pattern as a log writer's group commit: under a rush the
 // batches grow, so throughput rises instead of every request waiting for its
 // own sync. Callers need not wait on a thread of their own: submit_async

@@ -133,9 +133,9 @@ void WaitingRoom::advance(TimePoint now) {
     waiting_accounts_.pop_front();
     ++next_admitted_;
     const auto found = entries_.find(account_id);
-    // Checked only at the front, so the waiting tickets stay one range of
-    // numbers; the positions of those behind an abandoned ticket are one
-    // too high until it reaches the front.
+    // Checked only at the front, so that the waiting tickets stay one range
+    // of numbers. The positions of those behind an abandoned ticket are
+    // therefore one too high until it reaches the front.
     if (now - found->second.last_seen >= settings_.abandoned_after) {
       spdlog::info("event=queue_ticket_abandoned account_id={} number={}", account_id, found->second.number);
       entries_.erase(found);

@@ -4,7 +4,7 @@
 // numbered ticket, and waiting tickets are admitted strictly in number
 // order as tokens accrue. An admitted account may book until its admission
 // window ends. Tickets are signed (libsodium crypto_auth, a key made per
-// process), bound to one account, and one account holds one ticket.
+// process), bound to one account, and one account has one ticket.
 //
 // State lives in this process's memory only: each server process keeps its
 // own queue, and a restart forgets it (and its key, so old tickets stop
@@ -77,14 +77,14 @@ class WaitingRoom {
 
   // Records an arrival of `account_id` on the booking path and returns its
   // ticket: admitted (a straight pass or its turn came) or waiting. An
-  // account that already holds a ticket gets the same ticket and place. The
+  // account that already has a ticket gets the same ticket and place. The
   // presented ticket never changes the outcome, because the account's place
   // is kept here; it is only judged so that the caller can log refusals.
   // With the room off, every arrival is admitted without a ticket.
   TicketStatus arrive(std::int64_t account_id, std::string_view presented_ticket, TimePoint now);
 
   // The account's current ticket without joining: `found` is false when
-  // the account holds none (or its admission window has ended).
+  // the account has none (or its admission window has ended).
   struct Lookup {
     bool found = false;
     TicketStatus status;

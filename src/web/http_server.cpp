@@ -25,7 +25,7 @@ asio::awaitable<LateResponse::Builder> LateResponse::wait() {
       [this](auto handler) {
         // The handler resumes the coroutine and must run on its executor.
         // Keeping that executor's work counted stops io_context::run()
-        // from returning during shutdown while this answer is still due.
+        // from returning during shutdown while this response is still due.
         auto executor = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         std::function<void(Builder)> resume = [shared, executor](Builder build) {

@@ -33,9 +33,9 @@ struct ServerLimits {
 
 // Called on a worker thread for every request that was read completely.
 using RequestHandler = std::function<Response(Request&& request, const std::string& client_address)>;
-// A response finished later on another thread, for a request whose answer
-// waits for work that needs no thread of the connection's own (a booking
-// waiting for the writer's commit). The connection waits for it without
+// A response finished later on another thread, for a request that waits
+// for work needing no thread of the connection's own (a booking waiting
+// for the writer's commit). The connection waits for it without
 // holding a thread. Thread-safe.
 class LateResponse {
  public:
@@ -62,9 +62,9 @@ struct QuickAnswer {
 
 // Called first, on the connection's own network thread, for every request
 // that was read completely. Returns the response to a request that needs no
-// waiting (no disk sync, no password hashing), at once or as a LateResponse;
-// other requests go to a worker. Responding on the network thread saves two thread hand-offs, most
-// of the cost of a cheap request.
+// waiting (no disk sync, no password hashing), at once or as a LateResponse.
+// Other requests go to a worker. Responding on the network thread saves two
+// thread hand-offs, which are most of the cost of a cheap request.
 using QuickHandler = std::function<QuickAnswer(Request& request, const std::string& client_address)>;
 // Builds the response when the workers are saturated (see max_waiting_requests).
 using OverloadHandler = std::function<Response(const Request& request)>;

@@ -146,8 +146,8 @@ void register_booking_api(App& app) {
     if (!context.on_network_thread) {
       return booking_response(app, context, app.bookings().decide(std::move(pending)));
     }
-    // On a network thread the commit is not waited for: the writer's thread
-    // reports the outcome and this connection's thread answers.
+    // On a network thread nothing waits for the commit. The writer's thread
+    // reports the outcome, and this connection's thread sends the response.
     app.bookings().decide_async(
         std::move(pending), [&app, reply = app.answer_later(context)](Result<service::BookingConfirmation> booked) {
           reply([&app, booked = std::move(booked)](RequestContext& context) {

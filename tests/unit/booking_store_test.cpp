@@ -597,7 +597,7 @@ TEST_P(BookingStoreTest, WriterConcurrentDoubleSubmitBooksOnce) {
   EXPECT_EQ(count_bookings(kDate, "confirmed"), 2);
 }
 
-TEST_P(BookingStoreTest, WriterAsyncReportsEveryAttemptInBatchesUpToTheLimit) {
+TEST_P(BookingStoreTest, WriterAsyncBatchesUpToLimit) {
   constexpr int kQuota = 30;
   constexpr int kAttempts = 50;
   constexpr std::size_t kLimit = 8;
@@ -629,12 +629,12 @@ TEST_P(BookingStoreTest, WriterAsyncReportsEveryAttemptInBatchesUpToTheLimit) {
   });
   EXPECT_EQ(confirmed, kQuota);
   EXPECT_EQ(booked(kDate), kQuota);
-  // Each commit holds at most kLimit attempts, so 50 attempts need at
+  // Each commit contains at most kLimit attempts, so 50 attempts need at
   // least 7 transactions; the sequences still run 1..30 without a gap.
   EXPECT_EQ(query_int("SELECT max(sequence) FROM bookings WHERE date = '2026-12-25'"), kQuota);
 }
 
-TEST_P(BookingStoreTest, WriterAsyncReportsAFailedBatchToEachAttempt) {
+TEST_P(BookingStoreTest, WriterAsyncReportsFailedBatch) {
   ASSERT_EQ(set_quota(kDate, 5), QuotaResult::set);
   const auto ids = add_accounts(2);
   ASSERT_EQ(database_->fail_booking_inserts(ids[0]), backends::SqlStatus::ok);
