@@ -123,6 +123,32 @@ describe('waiting room pages', () => {
     }
   });
 
+  test('queue page in both Chinese scripts', async () => {
+    for (const language of ['zh-Hant', 'zh-Hans']) {
+      const client = await approvedTraveller(server, reviewer, language);
+      const session = await openSession(browser, server.url, { locale: language === 'zh-Hant' ? 'zh-HK' : 'zh-CN' });
+      await shareCookies(client, session.context);
+      await session.context.addCookies([{ name: 'lang', value: language, url: server.url }]);
+      const { page } = session;
+      try {
+        await page.goto(`${server.url}/queue?date=${date}`);
+        assert.equal(pathOf(page), '/queue', language);
+        assert.equal(await page.locator('h1').innerText(), ui(language, 'queue_title'), language);
+        // Whether still waiting or already admitted, every text on the page
+        // comes from the reader's catalog.
+        const body = await page.locator('main').innerText();
+        const waiting = await page.locator('#queue-position').count();
+        const label = waiting ? ui(language, 'queue_position_label') : ui(language, 'queue_book_link');
+        assert.ok(body.includes(label), `${language}: "${label}" in ${body}`);
+        assert.doesNotMatch(body, /queue_\w+|\{\w+\}/, `${language}: no catalog key or placeholder shows`);
+        await screenshot(page, `waiting_room/${language}-queue`);
+        session.assertNoProblems();
+      } finally {
+        await session.close();
+      }
+    }
+  });
+
   test('without JavaScript the page reloads itself until the turn', async () => {
     const session = await queueBehindOthers({ javaScriptEnabled: false });
     const { page } = session;
