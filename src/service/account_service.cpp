@@ -213,14 +213,16 @@ SignedIn AccountService::open_session(store::SessionKind kind, std::int64_t subj
   SignedIn signed_in;
   signed_in.subject_id = subject_id;
   signed_in.token = random_token(32);
-  signed_in.expires_at = clock_.now() + std::chrono::minutes(lifetime_minutes);
+  const Instant opened = clock_.now();
+  signed_in.lifetime = std::chrono::minutes(lifetime_minutes);
+  signed_in.expires_at = opened + signed_in.lifetime;
   signed_in.language = language;
 
   store::Session session;
   session.token_digest = token_digest(signed_in.token);
   session.kind = kind;
   session.subject_id = subject_id;
-  session.created_at = seconds(clock_.now());
+  session.created_at = seconds(opened);
   session.expires_at = seconds(signed_in.expires_at);
   store_.insert_session(session);
   return signed_in;

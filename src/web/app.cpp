@@ -531,7 +531,7 @@ std::optional<store::Staff> App::staff_with(RequestContext& context, domain::Per
 
 void App::set_session_cookie(RequestContext& context, std::string_view name, const service::SignedIn& signed_in) {
   CookieOptions options;
-  options.max_age_seconds = static_cast<int>((signed_in.expires_at - clock_.now()).count());
+  options.max_age_seconds = static_cast<int>(signed_in.lifetime.count());
   options.secure = to_std(context.request["X-Forwarded-Proto"]) == "https";
   context.set_cookies.push_back(format_set_cookie(name, signed_in.token, options));
   context.cookies[std::string(name)] = signed_in.token;
