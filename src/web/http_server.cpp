@@ -4,10 +4,21 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
 namespace yizhan::web {
+namespace {
+
+// A context runs on one thread only, so its handlers never run at once.
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(int count) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (int i = 0; i < std::max(1, count); ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  return contexts;
+}
+
+}  // namespace
 
 void LateResponse::deliver(Builder build) {
   std::unique_lock lock(mutex_);
@@ -46,7 +57,7 @@ asio::awaitable<LateResponse::Builder> LateResponse::wait() {
 // One accepted connection. The serve() coroutine owns it through a
 // shared_ptr; the server's registry only holds a weak_ptr so that shutdown
 // can reach idle connections. All members are touched only on the
-// connection's strand.
+// connection's own network thread.
 struct HttpServer::Connection {
   explicit Connection(beast::tcp_stream&& accepted) : stream(std::move(accepted)) {}
   beast::tcp_stream stream;
@@ -56,16 +67,16 @@ struct HttpServer::Connection {
 HttpServer::HttpServer(std::vector<tcp::endpoint> endpoints, ServerLimits limits, int io_threads,
                        int worker_threads, RequestHandler handler, ReadErrorHandler read_error_handler,
                        QuickHandler quick_handler, OverloadHandler overload_handler)
-    : workers_(static_cast<std::size_t>(worker_threads)),
-      signals_(io_context_, SIGINT, SIGTERM),
+    : contexts_(make_contexts(io_threads)),
+      workers_(static_cast<std::size_t>(worker_threads)),
+      signals_(*contexts_.front(), SIGINT, SIGTERM),
       limits_(limits),
-      io_threads_(io_threads),
       handler_(std::move(handler)),
       read_error_handler_(std::move(read_error_handler)),
       quick_handler_(std::move(quick_handler)),
       overload_handler_(std::move(overload_handler)) {
   for (const auto& endpoint : endpoints) {
-    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io_context_));
+    auto acceptor = std::make_unique<tcp::acceptor>(*contexts_.front());
     acceptor->open(endpoint.protocol());
     acceptor->set_option(asio::socket_base::reuse_address(true));
     if (endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true));
@@ -83,6 +94,12 @@ HttpServer::HttpServer(std::vector<tcp::endpoint> endpoints, ServerLimits limits
 
 HttpServer::~HttpServer() { workers_.join(); }
 
+asio::io_context& HttpServer::next_context() {
+  asio::io_context& context = *contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % contexts_.size();
+  return context;
+}
+
 std::vector<tcp::endpoint> HttpServer::bound_endpoints() const {
   std::vector<tcp::endpoint> endpoints;
   for (const auto& acceptor : acceptors_) endpoints.push_back(acceptor->local_endpoint());
@@ -99,21 +116,24 @@ void HttpServer::run() {
     asio::co_spawn(acceptor->get_executor(), accept_loop(*acceptor), asio::detached);
   }
 
+  for (auto& context : contexts_) keep_running_.push_back(asio::make_work_guard(*context));
   std::vector<std::thread> threads;
-  for (int i = 1; i < io_threads_; ++i) threads.emplace_back([this] { io_context_.run(); });
-  io_context_.run();
+  for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([this, i] { contexts_[i]->run(); });
+  contexts_.front()->run();
   for (auto& thread : threads) thread.join();
   workers_.join();
   spdlog::info("event=stopped");
 }
 
 void HttpServer::stop() {
-  asio::post(io_context_, [this] { begin_shutdown(); });
+  asio::post(*contexts_.front(), [this] { begin_shutdown(); });
 }
 
 void HttpServer::begin_shutdown() {
   if (stopping_.exchange(true)) return;
   signals_.cancel();
+  // Each context's run() returns once its connections have finished.
+  for (auto& guard : keep_running_) guard.reset();
   for (auto& acceptor : acceptors_) {
     asio::post(acceptor->get_executor(), [&acceptor = *acceptor] {
       boost::system::error_code ignored;
@@ -135,8 +155,7 @@ void HttpServer::begin_shutdown() {
 asio::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
   while (!stopping_) {
     boost::system::error_code error;
-    auto socket =
-        co_await acceptor.async_accept(asio::make_strand(io_context_), asio::redirect_error(asio::use_awaitable, error));
+    auto socket = co_await acceptor.async_accept(next_context(), asio::redirect_error(asio::use_awaitable, error));
     if (error) {
       if (stopping_ || error == asio::error::operation_aborted) co_return;
       // Out of file descriptors and similar: log, pause briefly, go on.

@@ -1,8 +1,9 @@
 // HttpServer: accepts connections on the configured loopback or public
 // addresses and serves HTTP/1.1 with keep-alive. Connections run as C++20
-// coroutines on an io_context driven by one thread per core; each request is
-// handed to a worker pool, because handlers block on the store and on
-// password hashing. Every read and write has a timeout and every body a size
+// coroutines, each on one of several io_contexts (one per network thread,
+// taken in turn), so a connection never moves between threads and needs no
+// strand. Requests that block (the store, password hashing) go to a worker
+// pool. Every read and write has a timeout and every body a size
 // limit. SIGINT/SIGTERM stop accepting, let in-flight requests finish, then
 // make run() return.
 #pragma once
@@ -93,15 +94,19 @@ class HttpServer {
   struct Connection;
 
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  asio::io_context& next_context();
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
   void begin_shutdown();
 
-  asio::io_context io_context_;
+  // One per network thread. The first also runs the acceptors and signals.
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  // Keep every context's run() going until shutdown, even without connections.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  std::size_t next_context_ = 0;  // touched only by the acceptors, on the first context
   asio::thread_pool workers_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
   ServerLimits limits_;
-  int io_threads_;
   RequestHandler handler_;
   ReadErrorHandler read_error_handler_;
   QuickHandler quick_handler_;
