@@ -82,7 +82,7 @@ bool SqliteStatement::column_is_null(int index) const {
   return sqlite3_column_type(statement_, index) == SQLITE_NULL;
 }
 
-SqliteConnection::SqliteConnection(const std::string& path) {
+SqliteConnection::SqliteConnection(const std::string& path, int cache_kib) : cache_kib_(cache_kib) {
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -99,11 +99,10 @@ SqliteConnection::SqliteConnection(const std::string& path) {
   execute("PRAGMA foreign_keys = ON");
   // A page cache large enough for the sessions and accounts of a rush (50,000
   // sessions take about 9 MB) spares a read system call per page. Each
-  // connection has its own cache and a server has dozens of connections,
-  // so SqliteStore caps what all of them use together (soft heap limit).
+  // connection has its own cache; SqliteStore decides which ones are large.
   // Memory-mapped reads were tried instead: each connection maps the file on
   // its own, and the resident size grew by the map size per connection.
-  execute("PRAGMA cache_size = -16384");
+  execute("PRAGMA cache_size = -" + std::to_string(cache_kib));
 }
 
 SqliteConnection::~SqliteConnection() {

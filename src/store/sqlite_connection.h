@@ -61,12 +61,14 @@ class SqliteStatement {
 
 class SqliteConnection {
  public:
-  explicit SqliteConnection(const std::string& path);
+  // `cache_kib`: the page cache's size in KiB.
+  SqliteConnection(const std::string& path, int cache_kib);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   sqlite3* handle() { return db_; }
+  int cache_kib() const { return cache_kib_; }
   void execute(std::string_view sql);
   // The cached statement for `sql`; a fresh one when the cached one is in
   // use (the same query nested inside itself).
@@ -74,6 +76,7 @@ class SqliteConnection {
 
  private:
   sqlite3* db_ = nullptr;
+  int cache_kib_;
   std::unordered_map<std::string, CachedStatement> statements_;
 };
 

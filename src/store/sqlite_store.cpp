@@ -112,9 +112,12 @@ void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry) {
 }
 
 SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
-  // All connections' page caches together: past this SQLite reuses cached
-  // pages instead of allocating more. Process-wide, like the caches' memory.
-  sqlite3_soft_heap_limit64(kSoftHeapLimitBytes);
+  // SQLite's memory statistics take a process-wide mutex on every
+  // allocation, which the network threads' session lookups contended for.
+  // Nothing here reads the statistics, so they are off. The call only works
+  // before SQLite's first use and is then refused harmlessly.
+  static const int statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)statistics_off;
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) {
     std::error_code ignored;
@@ -122,29 +125,41 @@ SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
   }
   // Open one connection now so that a bad path fails at start, not at the
   // first request.
-  release(std::make_unique<SqliteConnection>(path_));
+  release(acquire().take());
 }
 
 SqliteStore::~SqliteStore() = default;
 
-const std::int64_t SqliteStore::kSoftHeapLimitBytes = 96ll * 1024 * 1024;
-
 SqliteStore::Lease SqliteStore::acquire() {
+  int cache_kib = kSmallCacheKib;
   {
     std::lock_guard lock(pool_mutex_);
-    if (!idle_.empty()) {
-      auto connection = std::move(idle_.back());
-      idle_.pop_back();
+    for (auto* idle : {&idle_large_, &idle_small_}) {
+      if (idle->empty()) continue;
+      auto connection = std::move(idle->back());
+      idle->pop_back();
       return Lease(*this, std::move(connection));
     }
+    if (large_connections_ < kLargeCacheConnections) {
+      ++large_connections_;
+      cache_kib = kLargeCacheKib;
+    }
   }
-  return Lease(*this, std::make_unique<SqliteConnection>(path_));
+  try {
+    return Lease(*this, std::make_unique<SqliteConnection>(path_, cache_kib));
+  } catch (...) {
+    if (cache_kib == kLargeCacheKib) {
+      std::lock_guard lock(pool_mutex_);
+      --large_connections_;
+    }
+    throw;
+  }
 }
 
 void SqliteStore::release(std::unique_ptr<SqliteConnection> connection) {
   if (!connection) return;
   std::lock_guard lock(pool_mutex_);
-  idle_.push_back(std::move(connection));
+  (connection->cache_kib() == kLargeCacheKib ? idle_large_ : idle_small_).push_back(std::move(connection));
 }
 
 int SqliteStore::migrate() {

@@ -22,8 +22,13 @@ void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry);
 
 class SqliteStore final : public Store {
  public:
-  // SQLite's memory use across connections beyond which page caches shrink.
-  static const std::int64_t kSoftHeapLimitBytes;
+  // Page caches: the first kLargeCacheConnections connections get
+  // kLargeCacheKib each and are lent first, so the busiest callers read from
+  // memory; any further connection gets kSmallCacheKib. This bounds what
+  // the caches of all connections can take together.
+  static constexpr int kLargeCacheConnections = 4;
+  static constexpr int kLargeCacheKib = 16 * 1024;
+  static constexpr int kSmallCacheKib = 1024;
 
   explicit SqliteStore(std::string path);
   ~SqliteStore() override;
@@ -125,6 +130,8 @@ class SqliteStore final : public Store {
     ~Lease() { store_.release(std::move(connection_)); }
     SqliteConnection* operator->() { return connection_.get(); }
     SqliteConnection& operator*() { return *connection_; }
+    // Keeps the connection from going back to the pool.
+    std::unique_ptr<SqliteConnection> take() { return std::move(connection_); }
 
    private:
     SqliteStore& store_;
@@ -136,7 +143,11 @@ class SqliteStore final : public Store {
 
   std::string path_;
   std::mutex pool_mutex_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by pool_mutex_
+  // Idle connections by cache size, and how many large ones exist; all
+  // guarded by pool_mutex_.
+  std::vector<std::unique_ptr<SqliteConnection>> idle_large_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_small_;
+  int large_connections_ = 0;
 };
 
 }  // namespace yizhan::store
