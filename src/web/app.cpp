@@ -410,11 +410,23 @@ Response App::finish(RequestContext& context, Response response) {
   return response;
 }
 
-Response App::json(RequestContext&, http::status status, const nlohmann::json& body) {
+namespace {
+
+std::string dump_json(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Response json_text(http::status status, std::string body) {
   Response response{status, 11};
   response.set(http::field::content_type, "application/json; charset=utf-8");
-  response.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body() = std::move(body);
   return response;
+}
+
+}  // namespace
+
+Response App::json(RequestContext&, http::status status, const nlohmann::json& body) {
+  return json_text(status, dump_json(body));
 }
 
 std::string App::error_text(RequestContext& context, const Error& error) const {
@@ -430,13 +442,32 @@ std::string App::error_text(RequestContext& context, const Error& error) const {
 Response App::json_error(RequestContext& context, const Error& error, const nlohmann::json& extra) {
   const bool is_api = context.path.rfind("/api/", 0) == 0 || context.path.empty();
   Response response;
-  if (is_api) {
+  const auto build_body = [&] {
     nlohmann::json body;
     body["error"]["code"] = error.code;
     body["error"]["message"] = error_text(context, error);
     body["error"]["field"] = error.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.field);
     if (extra.is_object()) body.update(extra);
-    response = json(context, status_for(error.kind), body);
+    return dump_json(body);
+  };
+  if (is_api) {
+    const bool plain = error.field.empty() && error.params.empty() && error.message_key.empty() && extra.is_null();
+    std::string body;
+    if (plain) {
+      const std::string key = context.language + "\n" + error.code;
+      {
+        std::shared_lock lock(plain_errors_mutex_);
+        if (const auto found = plain_errors_.find(key); found != plain_errors_.end()) body = found->second;
+      }
+      if (body.empty()) {
+        body = build_body();
+        std::unique_lock lock(plain_errors_mutex_);
+        plain_errors_.emplace(key, body);
+      }
+    } else {
+      body = build_body();
+    }
+    response = json_text(status_for(error.kind), std::move(body));
   } else {
     kainjow::mustache::data data;
     data.set("message", error_text(context, error));

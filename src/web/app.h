@@ -11,7 +11,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/staff_role.h"
@@ -197,6 +199,12 @@ class App {
   std::shared_ptr<service::SlipKeyDirectory> slip_keys_;
   std::vector<Route> routes_;
   bool network_first_ = false;
+
+  // API error bodies that depend only on the language and the code (no
+  // field, no placeholders), such as the sold-out answer most rush requests
+  // get: built once, then copied. Key: language, a newline, the code.
+  mutable std::shared_mutex plain_errors_mutex_;
+  std::unordered_map<std::string, std::string> plain_errors_;  // guarded by plain_errors_mutex_
 };
 
 // Route groups, one file each.

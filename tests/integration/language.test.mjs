@@ -67,6 +67,16 @@ test('lang cookie selects the message language', async () => {
   }
 });
 
+test('a repeated error without placeholders stays in each request language', async () => {
+  // The server keeps such bodies once built; asking in turns checks that
+  // one language's body is never sent for another.
+  for (const language of ['zh-Hant', 'en', 'zh-Hans', 'en', 'zh-Hant', 'zh-Hans']) {
+    const response = await new Client(server.url, language).request('GET', '/api/v1/me');
+    assertApiError(response, { status: 401, code: 'auth.required' }, language);
+    assert.equal(response.json.error.message, catalogs[language].errors['auth.required'], language);
+  }
+});
+
 test('lang cookie wins over Accept-Language', async () => {
   const response = await registerWithoutIdNumber(new Client(server.url, 'en'), { 'accept-language': 'zh-Hans' });
   assert.equal(response.json.error.message, missingIdNumberMessage('en'));
