@@ -99,7 +99,7 @@ SqliteConnection::SqliteConnection(const std::string& path, int cache_kib) : cac
   execute("PRAGMA foreign_keys = ON");
   // A page cache large enough for the sessions and accounts of a rush (50,000
   // sessions take about 9 MB) spares a read system call per page. Each
-  // connection has its own cache; SqliteStore decides which ones are large.
+  // connection has its own cache, and SqliteStore decides which are large.
   // Memory-mapped reads were tried instead: each connection maps the file on
   // its own, and the resident size grew by the map size per connection.
   execute("PRAGMA cache_size = -" + std::to_string(cache_kib));

@@ -115,7 +115,7 @@ SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
   // SQLite's memory statistics take a process-wide mutex on every
   // allocation, which the network threads' session lookups contended for.
   // Nothing here reads the statistics, so they are off. The call only works
-  // before SQLite's first use and is then refused harmlessly.
+  // before SQLite's first use, and SQLite rejects it harmlessly after that.
   static const int statistics_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)statistics_off;
   const auto parent = std::filesystem::path(path_).parent_path();

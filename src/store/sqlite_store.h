@@ -22,10 +22,10 @@ void insert_audit_row(SqliteConnection& connection, const AuditEntry& entry);
 
 class SqliteStore final : public Store {
  public:
-  // Page caches: the first kLargeCacheConnections connections get
+  // Page cache sizes. The first kLargeCacheConnections connections get
   // kLargeCacheKib each and are lent first, so the busiest callers read from
-  // memory; any further connection gets kSmallCacheKib. This bounds what
-  // the caches of all connections can take together.
+  // memory. Any further connection gets kSmallCacheKib, which bounds the
+  // memory of all caches together.
   static constexpr int kLargeCacheConnections = 4;
   static constexpr int kLargeCacheKib = 16 * 1024;
   static constexpr int kSmallCacheKib = 1024;
@@ -143,7 +143,7 @@ class SqliteStore final : public Store {
 
   std::string path_;
   std::mutex pool_mutex_;
-  // Idle connections by cache size, and how many large ones exist; all
+  // Idle connections by cache size, and the number of large ones. All are
   // guarded by pool_mutex_.
   std::vector<std::unique_ptr<SqliteConnection>> idle_large_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_small_;

@@ -201,8 +201,9 @@ class App {
   bool network_first_ = false;
 
   // API error bodies that depend only on the language and the code (no
-  // field, no placeholders), such as the sold-out answer most rush requests
-  // get: built once, then copied. Key: language, a newline, the code.
+  // field, no placeholders), such as the sold-out response that most rush
+  // requests receive. Each is built once, then copied. The key is the
+  // language, a newline and the code.
   mutable std::shared_mutex plain_errors_mutex_;
   std::unordered_map<std::string, std::string> plain_errors_;  // guarded by plain_errors_mutex_
 };

@@ -165,7 +165,7 @@ asio::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), error);
-    // For the immediate write in serve(); asynchronous operations do not
+    // For the immediate write in serve(). Asynchronous operations do not
     // depend on this setting.
     socket.non_blocking(true, error);
     auto connection = std::make_shared<Connection>(beast::tcp_stream(std::move(socket)));

@@ -38,7 +38,7 @@ test('a client that stops reading is cut off after the write timeout', async () 
   socket.pause();
   socket.write(`GET ${bigPath} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`.repeat(pipelined));
 
-  // While that connection is stuck, other clients get answers.
+  // While that connection is stuck, other clients are served.
   await new Promise((resolve) => { setTimeout(resolve, 500); });
   const other = await fetch(`${server.url}/healthz`);
   assert.equal(other.status, 200);
