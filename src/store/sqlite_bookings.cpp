@@ -230,7 +230,6 @@ BookingOutcome decide(SqliteConnection& connection, const BookingAttempt& attemp
 
 std::vector<BookingOutcome> SqliteStore::book(const std::vector<BookingAttempt>& attempts) {
   std::lock_guard booking_lock(booking_mutex_);
-  if (!booking_connection_) booking_connection_ = std::make_unique<SqliteConnection>(path_, kLargeCacheKib);
   SqliteConnection* connection = booking_connection_.get();
   SqliteTransaction transaction(*connection);
   std::map<std::string, DateRooms> rooms_by_date;

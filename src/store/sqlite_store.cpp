@@ -126,6 +126,7 @@ SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
   // Open one connection now so that a bad path fails at start, not at the
   // first request.
   release(acquire().take());
+  booking_connection_ = std::make_unique<SqliteConnection>(path_, kLargeCacheKib);
 }
 
 SqliteStore::~SqliteStore() = default;
