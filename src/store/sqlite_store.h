@@ -148,9 +148,9 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<SqliteConnection>> idle_large_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_small_;
   int large_connections_ = 0;
-  // The booking batches' own connection. A connection's page cache is
-  // dropped whenever another connection has committed, so the writer keeps
-  // one that only it uses.
+  // The booking batches' own connection. SQLite drops a connection's page
+  // cache whenever another connection has committed (pager.c,
+  // pagerBeginReadTransaction), so the writer keeps one that only it uses.
   std::mutex booking_mutex_;
   std::unique_ptr<SqliteConnection> booking_connection_;  // guarded by booking_mutex_
 };
