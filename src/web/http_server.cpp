@@ -164,10 +164,21 @@ asio::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
       continue;
     }
+    // begin_shutdown() runs on this thread too, so it may have run since
+    // the accept started. The target context may then have stopped.
+    if (stopping_) {
+      socket.close(error);
+      co_return;
+    }
     socket.set_option(tcp::no_delay(true), error);
-    // For the immediate write in serve(). Asynchronous operations do not
-    // depend on this setting.
+    // For the immediate write in serve(), which would otherwise block this
+    // thread without a timeout. Asynchronous operations do not depend on it.
     socket.non_blocking(true, error);
+    if (error) {
+      spdlog::warn("event=accept_failed step=non_blocking error=\"{}\"", error.message());
+      socket.close(error);
+      continue;
+    }
     auto connection = std::make_shared<Connection>(beast::tcp_stream(std::move(socket)));
     {
       std::lock_guard lock(connections_mutex_);
