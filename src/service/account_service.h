@@ -44,8 +44,8 @@ struct SignedIn {
   std::int64_t subject_id = 0;
   std::string token;
   Instant expires_at;
-  // From opening to expiry; the cookie's Max-Age, so that time spent
-  // before the cookie is written does not shorten it.
+  // Time from opening to expiry. It is the cookie's Max-Age, so time spent
+  // before the cookie is written does not shorten the cookie.
   std::chrono::seconds lifetime{0};
   std::string language;  // remembered language of the account, may be empty
 };

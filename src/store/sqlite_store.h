@@ -25,9 +25,9 @@ class SqliteStore final : public Store {
   // Page cache sizes. The first kLargeCacheConnections connections (and the
   // booking writer's) get kLargeCacheKib each and are lent first, so the
   // busiest callers read from memory. Any further connection gets
-  // kSmallCacheKib. The pool grows to the most store calls made at once,
-  // about one per thread that uses the store, so the caches together take
-  // about 5 x 16 MiB plus 1 MiB per further such thread.
+  // kSmallCacheKib. The pool grows to the maximum number of concurrent
+  // store calls, about one per thread that uses the store, so the caches
+  // together take about 5 x 16 MiB plus 1 MiB per further such thread.
   static constexpr int kLargeCacheConnections = 4;
   static constexpr int kLargeCacheKib = 16 * 1024;
   static constexpr int kSmallCacheKib = 1024;

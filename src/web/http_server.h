@@ -100,9 +100,10 @@ class HttpServer {
 
   // One per network thread. The first also runs the acceptors and signals.
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
-  // Keep every context's run() going until shutdown, even without connections.
+  // Work guards that keep every context's run() going until shutdown, even
+  // without connections.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
-  std::size_t next_context_ = 0;  // touched only by the acceptors, on the first context
+  std::size_t next_context_ = 0;  // used only by the acceptors, on the first context
   asio::thread_pool workers_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   asio::signal_set signals_;

@@ -67,8 +67,8 @@ test('lang cookie selects the message language', async () => {
   }
 });
 
-test('a repeated error without placeholders stays in each request language', async () => {
-  // The server keeps such bodies once built; asking in turns checks that
+test('cached error body keeps each language', async () => {
+  // The server keeps such bodies once built. Asking in turns checks that
   // one language's body is never sent for another.
   for (const language of ['zh-Hant', 'en', 'zh-Hans', 'en', 'zh-Hant', 'zh-Hans']) {
     const response = await new Client(server.url, language).request('GET', '/api/v1/me');

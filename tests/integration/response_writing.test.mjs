@@ -18,7 +18,7 @@ before(async () => {
 });
 after(async () => { await server.stop(); });
 
-test('a response larger than the send buffer arrives whole', async () => {
+test('response beyond the send buffer arrives whole', async () => {
   const expected = readFileSync(bigFile);
   for (let i = 0; i < 3; i += 1) {
     const response = await fetch(server.url + bigPath);
@@ -29,7 +29,7 @@ test('a response larger than the send buffer arrives whole', async () => {
   }
 });
 
-test('a client that stops reading is cut off after the write timeout', async () => {
+test('stalled reader is cut off at the write timeout', async () => {
   const size = readFileSync(bigFile).length;
   // Far more than the loopback socket buffers on both sides can hold.
   const pipelined = 80;
