@@ -1,9 +1,11 @@
 #include "service/config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include "service/trusted_proxies.h"
 #include "store/store.h"
 
 namespace yizhan::service {
@@ -104,6 +106,21 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     config.test_mode = parse_bool(key, value);
   } else if (key == "io_threads") {
     config.io_threads = parse_int(key, value, 0, 256);
+  } else if (key == "trusted_proxies") {
+    // A comma-separated list; each line adds to the earlier ones.
+    std::vector<std::string> entries;
+    std::string::size_type start = 0;
+    while (start <= value.size()) {
+      const auto comma = std::min(value.find(',', start), value.size());
+      if (auto entry = trim(value.substr(start, comma - start)); !entry.empty()) entries.push_back(std::move(entry));
+      start = comma + 1;
+    }
+    try {
+      const TrustedProxies check(entries);
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument(key + ": " + error.what());
+    }
+    config.trusted_proxies.insert(config.trusted_proxies.end(), entries.begin(), entries.end());
   } else if (key == "booking_batch_limit") {
     config.booking_batch_limit = parse_int(key, value, 1, 4096);
   } else if (key == "worker_threads") {

@@ -44,6 +44,11 @@ struct Config {
   int lockout_minutes = 15;        // how long the lock lasts
   int captcha_lifetime_seconds = 120;
 
+  // Reverse proxies whose X-Forwarded-For header is believed: addresses
+  // or networks ("127.0.0.1", "10.0.0.0/8"). Empty: the client address is
+  // the connection's, and the header is ignored.
+  std::vector<std::string> trusted_proxies;
+
   // Per client address, requests per minute.
   int login_rate_per_minute = 30;
   int register_rate_per_minute = 10;

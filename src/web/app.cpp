@@ -130,13 +130,24 @@ QuickAnswer App::handle_quickly(Request& request, const std::string& client_addr
   return handle_on(request, client_address, true);
 }
 
+std::string App::behind_proxies(const RequestContext& context, const std::string& peer) const {
+  // Repeated header lines form one list, in order (RFC 9110, section 5.3).
+  std::string forwarded_for;
+  const auto [first, last] = context.request.equal_range("X-Forwarded-For");
+  for (auto line = first; line != last; ++line) {
+    if (!forwarded_for.empty()) forwarded_for += ',';
+    forwarded_for += to_std(line->value());
+  }
+  return trusted_proxies_.client_address(peer, forwarded_for);
+}
+
 QuickAnswer App::handle_on(Request& request, const std::string& client_address, bool on_network_thread) {
   // Shared, because a handler that responds later (answer_later) keeps the
   // context until then.
   auto context = std::make_shared<RequestContext>();
   context->started = std::chrono::steady_clock::now();
   context->request = std::move(request);
-  context->client_address = client_address;
+  context->client_address = trusted_proxies_.empty() ? client_address : behind_proxies(*context, client_address);
   context->request_id = next_request_id();
   context->language = config_.default_language;
   context->on_network_thread = on_network_thread;

@@ -26,6 +26,7 @@
 #include "service/profile_service.h"
 #include "service/rate_limiter.h"
 #include "service/slip_keys.h"
+#include "service/trusted_proxies.h"
 #include "service/waiting_room.h"
 #include "store/store.h"
 #include "web/beast.h"
@@ -178,6 +179,8 @@ class App {
   Response finish(RequestContext& context, Response response);
   std::optional<Error> check_cross_site(RequestContext& context, bool is_api) const;
   std::optional<Response> require_password_change(RequestContext& context, bool is_api);
+  // The client's address, from X-Forwarded-For when `peer` is a trusted proxy.
+  std::string behind_proxies(const RequestContext& context, const std::string& peer) const;
   // "GET, HEAD, POST" for the routes whose pattern matches these segments.
   std::string allowed_methods(const std::vector<std::string>& segments) const;
 
@@ -192,6 +195,7 @@ class App {
   service::ProfileService profiles_;
   service::BookingService bookings_;
   service::RateLimiter rate_limiter_;
+  const service::TrustedProxies trusted_proxies_{config_.trusted_proxies};
   service::WaitingRoom waiting_room_{service::waiting_room_settings(config_)};
   Catalogs catalogs_;
   Templates templates_;

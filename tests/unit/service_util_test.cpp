@@ -91,10 +91,25 @@ TEST(ConfigFile, AppliesKeysAndReplacesDefaultListen) {
   std::filesystem::remove(path);
 }
 
+TEST(ConfigFile, ShippedDeployConfigLoads) {
+  Config config;
+  load_config_file(std::string(YIZHAN_SOURCE_DIR) + "/deploy/yizhan.conf", config);
+  EXPECT_EQ(config.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
+}
+
+TEST(ConfigFile, TrustedProxiesAddUpAcrossLines) {
+  Config config;
+  EXPECT_TRUE(apply_config_value(config, "trusted_proxies", "127.0.0.1, ::1"));
+  EXPECT_TRUE(apply_config_value(config, "trusted_proxies", "10.0.0.0/8,"));
+  EXPECT_EQ(config.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1", "10.0.0.0/8"}));
+}
+
 TEST(ConfigFile, RejectsUnknownKeysAndBadValues) {
   const auto path = std::filesystem::temp_directory_path() / "yizhan-config-bad.conf";
   for (const char* line : {"no_such_key = 1\n", "lockout_failures = many\n", "lockout_failures = 0\n", "just text\n",
-                           "default_language = fr\n"}) {
+                           "default_language = fr\n", "trusted_proxies = 127.0.0.1, nginx\n",
+                           "trusted_proxies = 10.0.0.0/33\n", "trusted_proxies = 10.0.0.0/\n",
+                           "trusted_proxies = 127.0.0.1:8080\n"}) {
     std::ofstream(path) << line;
     Config config;
     EXPECT_THROW(load_config_file(path.string(), config), std::runtime_error) << line;

@@ -1,0 +1,92 @@
+#include "service/trusted_proxies.h"
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <stdexcept>
+
+#include <boost/asio/ip/address.hpp>
+
+namespace yizhan::service {
+namespace {
+
+namespace ip = boost::asio::ip;
+
+// Maximum X-Forwarded-For entries read, so a long header costs bounded
+// work. When a chain is longer, the last address read counts as the client.
+constexpr int kMaxHops = 16;
+
+std::string_view trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
+std::optional<ip::address> parse_address(std::string_view text) {
+  boost::system::error_code error;
+  auto address = ip::make_address(std::string(text), error);
+  if (error) return std::nullopt;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return ip::make_address_v4(ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
+std::array<std::uint8_t, 16> bytes_of(const ip::address& address) {
+  if (address.is_v6()) return address.to_v6().to_bytes();
+  return ip::make_address_v6(ip::v4_mapped, address.to_v4()).to_bytes();
+}
+
+}  // namespace
+
+TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
+  for (const auto& entry : entries) {
+    const auto slash = entry.find('/');
+    const auto address = parse_address(std::string_view(entry).substr(0, slash));
+    const int family_bits = address && address->is_v4() ? 32 : 128;
+    int prefix_bits = family_bits;
+    if (address && slash != std::string::npos) {
+      const char* first = entry.data() + slash + 1;
+      const char* last = entry.data() + entry.size();
+      const auto [end, error] = std::from_chars(first, last, prefix_bits);
+      if (first == last || end != last || error != std::errc() || prefix_bits < 0 || prefix_bits > family_bits) {
+        prefix_bits = -1;
+      }
+    }
+    if (!address || prefix_bits < 0) {
+      throw std::invalid_argument("'" + entry + "' is neither an IP address nor a network such as 10.0.0.0/8");
+    }
+    // IPv4 networks sit in the last 32 of the 128 bits.
+    networks_.push_back(Network{bytes_of(*address), prefix_bits + (128 - family_bits)});
+  }
+}
+
+bool TrustedProxies::trusts(const Bytes& address) const {
+  return std::any_of(networks_.begin(), networks_.end(), [&](const Network& network) {
+    const int whole = network.prefix_bits / 8;
+    if (!std::equal(address.begin(), address.begin() + whole, network.bytes.begin())) return false;
+    const int rest = network.prefix_bits % 8;
+    if (rest == 0) return true;
+    const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+    return (address[whole] & mask) == (network.bytes[whole] & mask);
+  });
+}
+
+std::string TrustedProxies::client_address(std::string_view peer, std::string_view forwarded_for) const {
+  auto current = parse_address(peer);
+  if (!current) return std::string(peer);
+  std::string_view rest = forwarded_for;
+  for (int hop = 0; hop < kMaxHops && trusts(bytes_of(*current)); ++hop) {
+    if (trim(rest).empty()) break;
+    const auto comma = rest.rfind(',');
+    const auto entry = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    const auto next = parse_address(entry);
+    if (!next) break;
+    current = next;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+  }
+  return current->to_string();
+}
+
+}  // namespace yizhan::service
