@@ -111,7 +111,7 @@ SqliteConnection::~SqliteConnection() {
 }
 
 SqliteStatement SqliteConnection::prepare(std::string_view sql) {
-  auto found = statements_.find(std::string(sql));
+  auto found = statements_.find(sql);
   if (found == statements_.end()) {
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement,

@@ -75,9 +75,16 @@ class SqliteConnection {
   SqliteStatement prepare(std::string_view sql);
 
  private:
+  // Hashes std::string and std::string_view alike, so that a lookup by a
+  // string_view allocates no std::string.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+
   sqlite3* db_ = nullptr;
   int cache_kib_;
-  std::unordered_map<std::string, CachedStatement> statements_;
+  std::unordered_map<std::string, CachedStatement, SqlHash, std::equal_to<>> statements_;
 };
 
 // Runs BEGIN IMMEDIATE on construction and ROLLBACK on destruction unless

@@ -307,10 +307,12 @@ std::optional<Session> SqliteStore::find_session(const std::string& token_digest
 }
 
 std::optional<Account> SqliteStore::find_session_account(const std::string& token_digest, std::int64_t now) {
+  // Built once: every request with a session runs this query.
+  static const std::string sql = "SELECT " + std::string(kAccountColumns) +
+                                 " FROM accounts WHERE id = (SELECT subject_id FROM sessions WHERE token_digest = ? "
+                                 "AND expires_at > ? AND kind = 'account')";
   auto connection = acquire();
-  auto query = connection->prepare("SELECT " + std::string(kAccountColumns) +
-                                   " FROM accounts WHERE id = (SELECT subject_id FROM sessions WHERE token_digest = ? "
-                                   "AND expires_at > ? AND kind = 'account')");
+  auto query = connection->prepare(sql);
   query.bind(1, token_digest).bind(2, now);
   if (!query.step()) return std::nullopt;
   return read_account(query);

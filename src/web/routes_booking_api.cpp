@@ -18,20 +18,22 @@ nlohmann::json day_json(const service::DayAvailability& day) {
 }
 
 nlohmann::json booking_json(App& app, RequestContext& context, const store::Booking& booking) {
-  return {
-      {"booking_number", booking.booking_number},
-      {"date", booking.date},
-      {"status", booking.status},
-      {"created_at", app.zone().format_rfc3339(service::Instant{std::chrono::seconds(booking.created_at)})},
-      {"name", booking.name},
-      {"id_type", booking.id_type},
-      {"id_number_masked", domain::mask_id_number(booking.id_number)},
-      {"destination_code", booking.destination_code},
-      {"destination_name", app.divisions().full_name(booking.destination_code, context.language)},
-      {"station_id", booking.station_id},
-      {"cancellable", app.bookings().cancellable(booking)},
-      {"last_cancel_date", app.bookings().last_cancel_date(booking)},
-  };
+  // Member by member rather than from an initializer list, which copies
+  // every value once more: a confirmation's response is built under the rush.
+  nlohmann::json json = nlohmann::json::object();
+  json["booking_number"] = booking.booking_number;
+  json["date"] = booking.date;
+  json["status"] = booking.status;
+  json["created_at"] = app.zone().format_rfc3339(service::Instant{std::chrono::seconds(booking.created_at)});
+  json["name"] = booking.name;
+  json["id_type"] = booking.id_type;
+  json["id_number_masked"] = domain::mask_id_number(booking.id_number);
+  json["destination_code"] = booking.destination_code;
+  json["destination_name"] = app.divisions().full_name(booking.destination_code, context.language);
+  json["station_id"] = booking.station_id;
+  json["cancellable"] = app.bookings().cancellable(booking);
+  json["last_cancel_date"] = app.bookings().last_cancel_date(booking);
+  return json;
 }
 
 namespace {
