@@ -1,8 +1,9 @@
 // nginx with the site config of deploy/nginx/yizhan.conf in front of two
 // yizhan servers on one PostgreSQL database. Requests reach both servers. A
 // traveller can register, be approved and book through the one address.
-// The servers see the client address nginx passes on. Bodies over the
-// limit stop at nginx, and a stopped server costs no errors.
+// A signed-in traveller stays on one server, and the servers see the
+// client address nginx passes on. Bodies over the limit stop at nginx, and
+// a stopped server costs no errors.
 // nginx runs in the foreground with a generated main config in a temporary
 // directory and listens on 127.0.0.1 only. PostgreSQL only: skipped unless
 // YIZHAN_TEST_POSTGRES_URL is set.
@@ -197,12 +198,39 @@ test('login and booking through nginx', { skip }, async () => {
   const booked = await traveller.request('POST', '/api/v1/bookings',
     { json: { date: day, captcha_id: await traveller.captcha(), captcha_answer: '0000' } });
   assert.equal(booked.status, 201, booked.text);
-  // Several reads, so that each server handles at least one in turn.
-  for (let i = 0; i < 4; i += 1) {
-    const list = await traveller.request('GET', '/api/v1/me/bookings');
+  // nginx keeps the traveller on one server. Reading from each server
+  // directly shows that the booking is in the shared database.
+  const viaNginx = await traveller.request('GET', '/api/v1/me/bookings');
+  assert.equal(viaNginx.status, 200, viaNginx.text);
+  assert.deepEqual(viaNginx.json.map((booking) => booking.booking_number), [booked.json.booking_number]);
+  for (const server of servers) {
+    const direct = new Client(server.url, 'en');
+    direct.cookies = new Map(traveller.cookies);
+    const list = await direct.request('GET', '/api/v1/me/bookings');
     assert.equal(list.status, 200, list.text);
-    assert.deepEqual(list.json.map((booking) => booking.booking_number), [booked.json.booking_number], `read ${i}`);
+    assert.deepEqual(list.json.map((booking) => booking.booking_number), [booked.json.booking_number],
+      `read from ${server.url}`);
   }
+});
+
+test('signed-in traveller stays on one server', { skip }, async () => {
+  const idNumber = uniqueHomeReturnPermit();
+  const registered = await new Client(nginxUrl, 'en').register({ id_number: idNumber });
+  assert.equal(registered.status, 201, registered.text);
+  const traveller = new Client(nginxUrl, 'en');
+  const login = await traveller.login({ id_type: 'home_return_permit', id_number: idNumber, password: 'abc12345' });
+  assert.equal(login.status, 200, login.text);
+
+  const route = '/api/v1/me/bookings';
+  const before = await Promise.all(servers.map((server) => requestsCounted(server, route, 200)));
+  const count = 12;
+  for (let i = 0; i < count; i += 1) {
+    const list = await traveller.request('GET', route);
+    assert.equal(list.status, 200, `request ${i}: ${list.text}`);
+  }
+  const after = await Promise.all(servers.map((server) => requestsCounted(server, route, 200)));
+  const served = after.map((total, index) => total - before[index]);
+  assert.deepEqual([...served].sort((a, b) => a - b), [0, count], `one server served them all: ${served}`);
 });
 
 test('client address comes through nginx', { skip }, async () => {
@@ -222,13 +250,15 @@ test('client address comes through nginx', { skip }, async () => {
     });
     assert.equal(status, 200);
   }
+  let logged = 0;
   for (const server of servers) {
     const logs = await logsUpToNow(server);
     const lines = logs.split('\n').filter((line) => line.includes(' route=/api/v1/publicity '));
-    assert.ok(lines.length > 0, `${server.url} logged requests`);
+    logged += lines.length;
     assert.ok(lines.every((line) => line.includes(' client=127.0.0.2 ')), `${server.url} logged the client's address`);
     assert.ok(!logs.includes(spoofed), `${server.url} never logged the client's own X-Forwarded-For value`);
   }
+  assert.equal(logged, 4, 'the servers logged each request once');
 });
 
 test('nginx rejects a body over 64 KiB itself', { skip }, async () => {
