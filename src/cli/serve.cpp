@@ -136,6 +136,10 @@ void run_serve(const ServeOptions& options) {
   }
   spdlog::info("event=booking_path batch_limit={} waiting_room_admit_per_second={} network_first={}",
                config.booking_batch_limit, config.waiting_room_admit_per_second, !store::is_postgresql_url(config.db));
+  // The peers allowed to set the client address through X-Forwarded-For.
+  std::string proxies;
+  for (const auto& entry : config.trusted_proxies) proxies += (proxies.empty() ? "" : ",") + entry;
+  spdlog::info("event=client_address trusted_proxies={}", proxies.empty() ? "none" : proxies);
   // Declared after the store and the server, so it stops before either goes.
   service::NoShowService no_shows(*store, clock, app.zone(), service::no_show_policy(config));
   std::optional<service::NoShowScheduler> close_days;

@@ -112,7 +112,11 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
     std::string::size_type start = 0;
     while (start <= value.size()) {
       const auto comma = std::min(value.find(',', start), value.size());
-      if (auto entry = trim(value.substr(start, comma - start)); !entry.empty()) entries.push_back(std::move(entry));
+      auto entry = trim(value.substr(start, comma - start));
+      if (entry.empty()) {
+        throw std::invalid_argument(key + " needs addresses or networks separated by commas, not '" + value + "'");
+      }
+      entries.push_back(std::move(entry));
       start = comma + 1;
     }
     try {

@@ -23,12 +23,23 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-std::optional<ip::address> parse_address(std::string_view text) {
+// Parses an address and drops an IPv6 scope id ("%eth0"), which names an
+// interface of the host that wrote it, not a client.
+std::optional<ip::address> parse_exact(std::string_view text) {
   boost::system::error_code error;
-  auto address = ip::make_address(std::string(text), error);
+  const auto address = ip::make_address(std::string(text), error);
   if (error) return std::nullopt;
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    return ip::make_address_v4(ip::v4_mapped, address.to_v6());
+  if (!address.is_v6()) return address;
+  auto v6 = address.to_v6();
+  v6.scope_id(0);
+  return ip::address(v6);
+}
+
+// As parse_exact, with IPv4-mapped IPv6 addresses turned into IPv4.
+std::optional<ip::address> parse_address(std::string_view text) {
+  const auto address = parse_exact(text);
+  if (address && address->is_v6() && address->to_v6().is_v4_mapped()) {
+    return ip::address(ip::make_address_v4(ip::v4_mapped, address->to_v6()));
   }
   return address;
 }
@@ -38,27 +49,40 @@ std::array<std::uint8_t, 16> bytes_of(const ip::address& address) {
   return ip::make_address_v6(ip::v4_mapped, address.to_v4()).to_bytes();
 }
 
+// Parses the prefix length after a network's slash: one to three digits,
+// at most `max_bits`. Returns -1 for anything else ("-0", "+8", "8x", "").
+int parse_prefix_bits(std::string_view text, int max_bits) {
+  if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string_view::npos) return -1;
+  int bits = -1;
+  std::from_chars(text.data(), text.data() + text.size(), bits);
+  return bits <= max_bits ? bits : -1;
+}
+
 }  // namespace
 
 TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
   for (const auto& entry : entries) {
-    const auto slash = entry.find('/');
-    const auto address = parse_address(std::string_view(entry).substr(0, slash));
+    const std::string_view text(entry);
+    const auto slash = text.find('/');
+    // An entry names hosts or networks, never an interface of this host.
+    const auto address = text.find('%') == std::string_view::npos ? parse_exact(text.substr(0, slash)) : std::nullopt;
     const int family_bits = address && address->is_v4() ? 32 : 128;
-    int prefix_bits = family_bits;
-    if (address && slash != std::string::npos) {
-      const char* first = entry.data() + slash + 1;
-      const char* last = entry.data() + entry.size();
-      const auto [end, error] = std::from_chars(first, last, prefix_bits);
-      if (first == last || end != last || error != std::errc() || prefix_bits < 0 || prefix_bits > family_bits) {
-        prefix_bits = -1;
-      }
-    }
+    const int prefix_bits = slash == std::string_view::npos ? family_bits
+                                                            : parse_prefix_bits(text.substr(slash + 1), family_bits);
     if (!address || prefix_bits < 0) {
       throw std::invalid_argument("'" + entry + "' is neither an IP address nor a network such as 10.0.0.0/8");
     }
+
     // IPv4 networks sit in the last 32 of the 128 bits.
-    networks_.push_back(Network{bytes_of(*address), prefix_bits + (128 - family_bits)});
+    const Network network{bytes_of(*address), prefix_bits + (128 - family_bits)};
+    Bytes masked{};
+    for (int bit = 0; bit < network.prefix_bits; ++bit) {
+      masked[bit / 8] |= static_cast<std::uint8_t>(network.bytes[bit / 8] & (0x80 >> (bit % 8)));
+    }
+    if (masked != network.bytes) {
+      throw std::invalid_argument("'" + entry + "' has bits set after its prefix: give the network's first address");
+    }
+    networks_.push_back(network);
   }
 }
 

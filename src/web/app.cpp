@@ -626,7 +626,7 @@ std::optional<Error> App::limit_booking(RequestContext& context, std::int64_t ac
 }
 
 std::optional<Error> App::limit_client(RequestContext& context, const std::string& action, int per_minute) {
-  const int wait = rate_limiter_.acquire(action + ":" + context.client_address, per_minute,
+  const int wait = rate_limiter_.acquire(action + ":" + service::address_budget_key(context.client_address), per_minute,
                                          std::chrono::steady_clock::now());
   if (wait == 0) return std::nullopt;
   Error error = make_error(ErrorKind::rate_limited, "request.rate_limited");

@@ -53,6 +53,15 @@ test('trusted proxy gives each client a budget', async () => {
   await server.waitForLogs(/client=203\.0\.113\.8 method=GET route=\/api\/v1\/captcha status=200/);
 });
 
+test('IPv6 clients are counted per /64', async () => {
+  const server = await start({ trusted_proxies: '127.0.0.1' });
+  await useBudget(server, '2001:db8:1:2::7');
+  assertApiError(await captcha(server, '2001:db8:1:2:ffff::8'), { status: 429, code: 'request.rate_limited' });
+  const elsewhere = await captcha(server, '2001:db8:1:3::7');
+  assert.equal(elsewhere.status, 200, `another /64 has its own budget: ${elsewhere.text}`);
+  await server.waitForLogs(/event=client_address trusted_proxies=127\.0\.0\.1\b/);
+});
+
 test('header ignored without trusted proxies', async () => {
   const server = await start({});
   await useBudget(server, '203.0.113.7');

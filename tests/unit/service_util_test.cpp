@@ -79,6 +79,16 @@ TEST(RateLimiter, PruningDropsOnlyRefilledBuckets) {
   EXPECT_EQ(limiter.acquire("login:a", 1, start + seconds(61)), 0) << "refilled after a minute";
 }
 
+TEST(AddressBudgetKey, GroupsIpv6By64) {
+  EXPECT_EQ(address_budget_key("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(address_budget_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(address_budget_key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+  EXPECT_EQ(address_budget_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+  EXPECT_EQ(address_budget_key("::1"), "::/64");
+  EXPECT_EQ(address_budget_key("::ffff:203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(address_budget_key("unknown"), "unknown");
+}
+
 TEST(ConfigFile, AppliesKeysAndReplacesDefaultListen) {
   const auto path = std::filesystem::temp_directory_path() / "yizhan-config-test.conf";
   std::ofstream(path) << "# comment\nlisten = 127.0.0.1:9000\nlisten = [::1]:9000\nlockout_failures = 3 # inline\n"
@@ -100,7 +110,7 @@ TEST(ConfigFile, ShippedDeployConfigLoads) {
 TEST(ConfigFile, TrustedProxiesAddUpAcrossLines) {
   Config config;
   EXPECT_TRUE(apply_config_value(config, "trusted_proxies", "127.0.0.1, ::1"));
-  EXPECT_TRUE(apply_config_value(config, "trusted_proxies", "10.0.0.0/8,"));
+  EXPECT_TRUE(apply_config_value(config, "trusted_proxies", "10.0.0.0/8"));
   EXPECT_EQ(config.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1", "10.0.0.0/8"}));
 }
 
@@ -109,7 +119,8 @@ TEST(ConfigFile, RejectsUnknownKeysAndBadValues) {
   for (const char* line : {"no_such_key = 1\n", "lockout_failures = many\n", "lockout_failures = 0\n", "just text\n",
                            "default_language = fr\n", "trusted_proxies = 127.0.0.1, nginx\n",
                            "trusted_proxies = 10.0.0.0/33\n", "trusted_proxies = 10.0.0.0/\n",
-                           "trusted_proxies = 127.0.0.1:8080\n"}) {
+                           "trusted_proxies = 127.0.0.1:8080\n", "trusted_proxies =\n",
+                           "trusted_proxies = 10.0.0.0/8,\n", "trusted_proxies = ,,127.0.0.1\n"}) {
     std::ofstream(path) << line;
     Config config;
     EXPECT_THROW(load_config_file(path.string(), config), std::runtime_error) << line;

@@ -82,10 +82,30 @@ TEST(TrustedProxies, LongChainsAreCutOff) {
 
 TEST(TrustedProxies, RejectsWhatIsNotAnAddressOrNetwork) {
   for (const char* entry : {"", "nginx", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/8x", "10.0.0.0/-1",
-                            "127.0.0.1:80", "127.1"}) {
+                            "10.0.0.0/-0", "10.0.0.0/+8", "10.0.0.0/0008", "127.0.0.1:80", "127.1", "[::1]",
+                            "127.0.0.1 ::1", "a/32/8", "fe80::1%lo", "fe80::%1/64"}) {
     EXPECT_THROW(TrustedProxies({entry}), std::invalid_argument) << entry;
   }
-  EXPECT_NO_THROW(TrustedProxies({"::/0", "0.0.0.0/0", "2001:db8::/32", "127.0.0.1/32"}));
+  EXPECT_NO_THROW(TrustedProxies({"::/0", "0.0.0.0/0", "2001:db8::/32", "127.0.0.1/32", "::ffff:10.0.0.0/104"}));
+}
+
+TEST(TrustedProxies, RejectsNetworksWithHostBits) {
+  for (const char* entry : {"10.0.0.1/8", "192.168.4.0/21", "2001:db8::1/64"}) {
+    EXPECT_THROW(TrustedProxies({entry}), std::invalid_argument) << entry;
+  }
+}
+
+TEST(TrustedProxies, MappedIpv6NetworkMatchesIpv4) {
+  const TrustedProxies proxies({"::ffff:10.0.0.0/104"});
+  EXPECT_EQ(proxies.client_address("10.1.2.3", "203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(proxies.client_address("11.1.2.3", "203.0.113.7"), "11.1.2.3");
+}
+
+TEST(TrustedProxies, ScopeIdsAreDropped) {
+  const TrustedProxies proxies({"127.0.0.1"});
+  EXPECT_EQ(proxies.client_address("127.0.0.1", "fe80::1%1"), "fe80::1");
+  EXPECT_EQ(proxies.client_address("127.0.0.1", "fe80::1%99999"), "fe80::1");
+  EXPECT_EQ(proxies.client_address("fe80::7%2", "203.0.113.7"), "fe80::7");
 }
 
 }  // namespace
