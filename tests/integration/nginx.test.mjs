@@ -151,6 +151,17 @@ async function logsUpToNow(server) {
   }
 }
 
+// Register a new traveller and sign in, both through nginx.
+async function signedInTraveller() {
+  const idNumber = uniqueHomeReturnPermit();
+  const registered = await new Client(nginxUrl, 'en').register({ id_number: idNumber });
+  assert.equal(registered.status, 201, registered.text);
+  const traveller = new Client(nginxUrl, 'en');
+  const login = await traveller.login({ id_type: 'home_return_permit', id_number: idNumber, password: 'abc12345' });
+  assert.equal(login.status, 200, login.text);
+  return { traveller, accountId: registered.json.account_id };
+}
+
 test('requests through nginx reach both servers', { skip }, async () => {
   const route = '/api/v1/availability';
   const before = await Promise.all(servers.map((server) => requestsCounted(server, route, 200)));
@@ -183,15 +194,10 @@ test('login and booking through nginx', { skip }, async () => {
   const quota = await staff.operator.request('PUT', `/api/v1/staff/quotas/${day}`, { json: { quota: 5 } });
   assert.equal(quota.status, 200, quota.text);
 
-  const idNumber = uniqueHomeReturnPermit();
-  const registered = await new Client(nginxUrl, 'en').register({ id_number: idNumber });
-  assert.equal(registered.status, 201, registered.text);
-  const traveller = new Client(nginxUrl, 'en');
-  const login = await traveller.login({ id_type: 'home_return_permit', id_number: idNumber, password: 'abc12345' });
-  assert.equal(login.status, 200, login.text);
+  const { traveller, accountId } = await signedInTraveller();
   assert.equal((await traveller.request('PUT', '/api/v1/me/profile', { json: profile })).status, 200);
   assert.equal((await traveller.request('POST', '/api/v1/me/profile/submit', { json: {} })).status, 200);
-  const decision = await staff.reviewer.request('POST', `/api/v1/staff/reviews/${registered.json.account_id}`,
+  const decision = await staff.reviewer.request('POST', `/api/v1/staff/reviews/${accountId}`,
     { json: { decision: 'approve' } });
   assert.equal(decision.status, 200, decision.text);
 
@@ -214,12 +220,7 @@ test('login and booking through nginx', { skip }, async () => {
 });
 
 test('signed-in traveller stays on one server', { skip }, async () => {
-  const idNumber = uniqueHomeReturnPermit();
-  const registered = await new Client(nginxUrl, 'en').register({ id_number: idNumber });
-  assert.equal(registered.status, 201, registered.text);
-  const traveller = new Client(nginxUrl, 'en');
-  const login = await traveller.login({ id_type: 'home_return_permit', id_number: idNumber, password: 'abc12345' });
-  assert.equal(login.status, 200, login.text);
+  const { traveller } = await signedInTraveller();
 
   const route = '/api/v1/me/bookings';
   const before = await Promise.all(servers.map((server) => requestsCounted(server, route, 200)));
