@@ -64,8 +64,10 @@ TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
   for (const auto& entry : entries) {
     const std::string_view text(entry);
     const auto slash = text.find('/');
-    // An entry names hosts or networks, never an interface of this host.
-    const auto address = text.find('%') == std::string_view::npos ? parse_exact(text.substr(0, slash)) : std::nullopt;
+    if (text.find('%') != std::string_view::npos) {
+      throw std::invalid_argument("'" + entry + "' has a scope id (after %): give the address without it");
+    }
+    const auto address = parse_exact(text.substr(0, slash));
     const int family_bits = address && address->is_v4() ? 32 : 128;
     const int prefix_bits = slash == std::string_view::npos ? family_bits
                                                             : parse_prefix_bits(text.substr(slash + 1), family_bits);
