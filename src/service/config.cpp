@@ -114,7 +114,8 @@ bool apply_config_value(Config& config, const std::string& key, const std::strin
       const auto comma = std::min(value.find(',', start), value.size());
       auto entry = trim(value.substr(start, comma - start));
       if (entry.empty()) {
-        throw std::invalid_argument(key + " needs addresses or networks separated by commas, not '" + value + "'");
+        throw std::invalid_argument(key + " has an empty entry in '" + value +
+                                    "'. Give addresses or networks separated by commas.");
       }
       entries.push_back(std::move(entry));
       start = comma + 1;

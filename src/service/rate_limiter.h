@@ -6,17 +6,9 @@
 #include <chrono>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 
 namespace yizhan::service {
-
-// Returns the key under which a client address is counted: the address
-// itself, or for IPv6 its /64 network ("2001:db8:1:2::/64"). One subscriber
-// is usually assigned a whole /64, so counting each address would give it a
-// fresh budget for every request. IPv4-mapped and 6to4 addresses count as
-// the IPv4 address they carry.
-std::string address_budget_key(std::string_view address);
 
 class RateLimiter {
  public:

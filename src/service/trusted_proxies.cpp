@@ -60,19 +60,34 @@ int parse_prefix_bits(std::string_view text, int max_bits) {
 
 }  // namespace
 
+std::string address_budget_key(std::string_view address) {
+  // IPv4 as the peer gives it: no parsing on the common path.
+  if (address.find(':') == std::string_view::npos) return std::string(address);
+  const auto parsed = parse_address(address);
+  if (!parsed) return std::string(address);
+  if (parsed->is_v4()) return parsed->to_string();
+  auto bytes = parsed->to_v6().to_bytes();
+  // 6to4 (2002::/16, RFC 3056) gives each IPv4 host the /48 after its
+  // address, so such a client counts as that IPv4 address.
+  if (bytes[0] == 0x20 && bytes[1] == 0x02) return ip::address_v4({bytes[2], bytes[3], bytes[4], bytes[5]}).to_string();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return ip::address_v6(bytes).to_string() + "/64";
+}
+
 TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
   for (const auto& entry : entries) {
     const std::string_view text(entry);
-    const auto slash = text.find('/');
     if (text.find('%') != std::string_view::npos) {
-      throw std::invalid_argument("'" + entry + "' has a scope id (after %): give the address without it");
+      throw std::invalid_argument("'" + entry + "' is invalid because it has a scope id (after %). "
+                                  "Give the address without it.");
     }
+    const auto slash = text.find('/');
     const auto address = parse_exact(text.substr(0, slash));
     const int family_bits = address && address->is_v4() ? 32 : 128;
     const int prefix_bits = slash == std::string_view::npos ? family_bits
                                                             : parse_prefix_bits(text.substr(slash + 1), family_bits);
     if (!address || prefix_bits < 0) {
-      throw std::invalid_argument("'" + entry + "' is neither an IP address nor a network such as 10.0.0.0/8");
+      throw std::invalid_argument("'" + entry + "' is not a valid IP address or network (such as 10.0.0.0/8)");
     }
 
     // IPv4 networks sit in the last 32 of the 128 bits.
@@ -82,7 +97,8 @@ TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
       masked[bit / 8] |= static_cast<std::uint8_t>(network.bytes[bit / 8] & (0x80 >> (bit % 8)));
     }
     if (masked != network.bytes) {
-      throw std::invalid_argument("'" + entry + "' has bits set after its prefix: give the network's first address");
+      throw std::invalid_argument("'" + entry + "' is invalid because it has bits set after its prefix. "
+                                  "Give the network's first address, such as 10.0.0.0/8.");
     }
     networks_.push_back(network);
   }

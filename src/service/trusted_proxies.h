@@ -1,8 +1,9 @@
-// TrustedProxies: the reverse proxies (e.g. nginx) whose X-Forwarded-For
-// header yizhan believes, and the client address that follows from it. The
-// client address keys the per-address rate limits and appears in the logs,
-// so behind a proxy it must be the client's, not the proxy's, and a client
-// must not be able to choose it by sending the header itself.
+// Client addresses. TrustedProxies: the reverse proxies (e.g. nginx) whose
+// X-Forwarded-For header yizhan believes, and the client address that
+// follows from it. address_budget_key: the key a client address is counted
+// under by the per-address rate limits. Behind a proxy the client address
+// must be the client's, not the proxy's, and a client must not be able to
+// choose it by sending the header itself.
 #pragma once
 
 #include <array>
@@ -12,6 +13,13 @@
 #include <vector>
 
 namespace yizhan::service {
+
+// Returns the key under which a client address is counted: the address
+// itself, or for IPv6 its /64 network ("2001:db8:1:2::/64"). One subscriber
+// is usually assigned a whole /64, so counting each address would give it a
+// fresh budget for every request. IPv4-mapped and 6to4 addresses count as
+// the IPv4 address they carry.
+std::string address_budget_key(std::string_view address);
 
 class TrustedProxies {
  public:

@@ -108,5 +108,18 @@ TEST(TrustedProxies, ScopeIdsAreDropped) {
   EXPECT_EQ(proxies.client_address("fe80::7%2", "203.0.113.7"), "fe80::7");
 }
 
+TEST(AddressBudgetKey, GroupsIpv6By64) {
+  EXPECT_EQ(address_budget_key("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(address_budget_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(address_budget_key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+  EXPECT_EQ(address_budget_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+  EXPECT_EQ(address_budget_key("::1"), "::/64");
+  EXPECT_EQ(address_budget_key("::ffff:203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(address_budget_key("2002:cb00:7107:1::1"), "203.0.113.7");
+  EXPECT_EQ(address_budget_key("2002:cb00:7107:ffff::9"), "203.0.113.7");
+  EXPECT_EQ(address_budget_key("2001:db8:1:2::7%3"), "2001:db8:1:2::/64");
+  EXPECT_EQ(address_budget_key("unknown"), "unknown");
+}
+
 }  // namespace
 }  // namespace yizhan::service
